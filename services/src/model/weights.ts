@@ -2,7 +2,9 @@
  * Shared (federated) parameters of the recommender. User vectors are private to an edge
  * and never part of these weights.
  *
- * Layout: `itemEmb` is row-major `numItems × dim`, `adapter` is row-major `dim × dim`.
+ * Layout: `itemEmb` is row-major `numItems × dim`. The adapter is low-rank,
+ * W = I + A·Bᵀ, stored as `[A | B]`, each row-major `dim × rank` (length 2·dim·rank;
+ * empty when rank is 0). See docs/decisions.md for why it is not a dense dim × dim matrix.
  */
 export interface ModelWeights {
   numItems: number;
@@ -25,22 +27,25 @@ export interface SparseDelta {
   /** rows.length, aligned with `rows` */
   bias: Float32Array;
   rowCounts: Uint32Array;
-  /** dim × dim or null when the adapter was not touched */
+  /** same length as `ModelWeights.adapter`, or null when the adapter was not touched */
   adapter: Float32Array | null;
   adapterCount: number;
   /** number of training examples behind this delta (FedAvg sample weight) */
   samples: number;
 }
 
-export function createWeights(numItems: number, dim: number): ModelWeights {
+export function createWeights(numItems: number, dim: number, adapterRank = 0): ModelWeights {
   return {
     numItems,
     dim,
     itemEmb: new Float32Array(numItems * dim),
     itemBias: new Float32Array(numItems),
-    adapter: new Float32Array(dim * dim),
+    adapter: new Float32Array(2 * dim * adapterRank),
   };
 }
+
+/** Rank of the low-rank adapter stored in `w.adapter`. */
+export const adapterRankOf = (w: Pick<ModelWeights, 'dim' | 'adapter'>): number => w.adapter.length / (2 * w.dim);
 
 export function cloneWeights(w: ModelWeights): ModelWeights {
   return {

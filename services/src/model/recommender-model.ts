@@ -1,0 +1,431 @@
+import { type ModelConfig, type Rng } from './model-config.js';
+import { createUserState, type UserState } from './user-state.js';
+import { adapterRankOf, cloneWeights, createWeights, type ModelWeights } from './weights.js';
+import { RowTracker } from './row-tracker.js';
+import { selectTopK, type ScoredItem } from './top-k.js';
+
+/** Initial value of the row-wise Adagrad accumulators: bounds the very first steps. */
+const ACCUM_INIT = 0.1;
+
+/** One implicit-feedback training example. */
+export interface LearnExample {
+  user: UserState;
+  item: number;
+  /** event weight (purchase > click > view); scales the gradient */
+  weight?: number;
+  /** items that feed the adapter; defaults to `user.recent` */
+  history?: ArrayLike<number>;
+  /** items never to sample as negatives for this user (besides `item`) */
+  seen?: { has(item: number): boolean };
+}
+
+/**
+ * The edgerec recommender: item table E, item bias b, shared low-rank adapter
+ * W = I + A·Bᵀ and private user vectors p_u. The user query is `q = p_u + W · mean(E[recent])`,
+ * the score `q · E_i + b_i`.
+ * Updates touch only the rows an example involves (positive, sampled negatives, history
+ * rows, the user vector) plus the small adapter, with row-wise Adagrad.
+ *
+ * @example
+ * const model = RecommenderModel.create(1682, defaultModelConfig(), rng);
+ * const user = model.newUser(rng);
+ * model.learnOne({ user, item: 42 }, rng);
+ * const top = model.topK(user, 10, new Set(user.recent));
+ */
+export class RecommenderModel {
+  weights: ModelWeights;
+  readonly tracker: RowTracker;
+  /** last global model for the proximal term (FedProx μ); null = no pull */
+  anchor: ModelWeights | null = null;
+  private itemAccum: Float32Array;
+  /** Adagrad accumulators of the adapter factors A and B */
+  private adapterAccum = new Float64Array([ACCUM_INIT, ACCUM_INIT]);
+  private readonly rank: number;
+  /** scratch: u = Bᵀm and v = Aᵀdq (length rank) */
+  private readonly u: Float32Array;
+  private readonly v: Float32Array;
+  private readonly q: Float32Array;
+  private readonly m: Float32Array;
+  private readonly dq: Float32Array;
+  private readonly dm: Float32Array;
+  private readonly grad: Float32Array;
+  private readonly gradPos: Float32Array;
+  private scoreBuf: Float32Array;
+
+  constructor(
+    weights: ModelWeights,
+    readonly config: ModelConfig,
+  ) {
+    if (weights.dim !== config.dim) throw new Error(`weights dim ${weights.dim} ≠ config dim ${config.dim}`);
+    this.weights = weights;
+    this.tracker = new RowTracker(weights.numItems);
+    this.itemAccum = new Float32Array(weights.numItems).fill(ACCUM_INIT);
+    const d = weights.dim;
+    this.rank = adapterRankOf(weights);
+    if (this.rank !== config.adapterRank) throw new Error(`adapter rank ${this.rank} ≠ config ${config.adapterRank}`);
+    this.u = new Float32Array(this.rank);
+    this.v = new Float32Array(this.rank);
+    this.q = new Float32Array(d);
+    this.m = new Float32Array(d);
+    this.dq = new Float32Array(d);
+    this.dm = new Float32Array(d);
+    this.grad = new Float32Array(d);
+    this.gradPos = new Float32Array(d);
+    this.scoreBuf = new Float32Array(weights.numItems);
+  }
+
+  /** Random item rows (uniform, std `initStd`), zero biases, W = I (A = 0, B random as in LoRA). */
+  static create(numItems: number, config: ModelConfig, rng: Rng): RecommenderModel {
+    const w = createWeights(numItems, config.dim, config.adapterRank);
+    const a = config.initStd * Math.sqrt(3);
+    for (let i = 0; i < w.itemEmb.length; i++) w.itemEmb[i] = (rng() * 2 - 1) * a;
+    const half = config.dim * config.adapterRank;
+    for (let i = half; i < 2 * half; i++) w.adapter[i] = (rng() * 2 - 1) * a;
+    return new RecommenderModel(w, config);
+  }
+
+  get numItems(): number {
+    return this.weights.numItems;
+  }
+
+  newUser(rng: Rng): UserState {
+    return createUserState(this.config.dim, rng, this.config.initStd);
+  }
+
+  getWeights(): ModelWeights {
+    return cloneWeights(this.weights);
+  }
+
+  /** Replaces the shared weights (e.g. a new global model); optimizer state is kept when shapes match. */
+  setWeights(w: ModelWeights): void {
+    if (w.dim !== this.config.dim) throw new Error(`weights dim ${w.dim} ≠ config dim ${this.config.dim}`);
+    if (adapterRankOf(w) !== this.rank) throw new Error(`adapter rank ${adapterRankOf(w)} ≠ ${this.rank}`);
+    if (w.numItems !== this.weights.numItems) {
+      const acc = new Float32Array(w.numItems).fill(ACCUM_INIT);
+      acc.set(this.itemAccum.subarray(0, Math.min(w.numItems, this.itemAccum.length)));
+      this.itemAccum = acc;
+      this.tracker.resize(w.numItems);
+      this.scoreBuf = new Float32Array(w.numItems);
+    }
+    this.weights = w;
+  }
+
+  /** Writes `q = p_u + m + A·(Bᵀm)` with m = mean(E[history]) into `out` (m into `mOut`). */
+  userQuery(user: UserState, history: ArrayLike<number> = user.recent, out = this.q, mOut = this.m): Float32Array {
+    const d = this.config.dim;
+    const r = this.rank;
+    const E = this.weights.itemEmb;
+    const W = this.weights.adapter;
+    mOut.fill(0);
+    const hl = history.length;
+    for (let h = 0; h < hl; h++) {
+      const off = history[h] * d;
+      for (let k = 0; k < d; k++) mOut[k] += E[off + k];
+    }
+    const p = user.vec;
+    if (hl === 0) {
+      for (let k = 0; k < d; k++) out[k] = p[k];
+      return out;
+    }
+    for (let k = 0; k < d; k++) mOut[k] /= hl;
+    const u = this.u;
+    u.fill(0);
+    const bOff = d * r;
+    for (let k = 0; k < d; k++) {
+      const mk = mOut[k];
+      const row = bOff + k * r;
+      for (let j = 0; j < r; j++) u[j] += W[row + j] * mk;
+    }
+    for (let k = 0; k < d; k++) {
+      let s = p[k] + mOut[k];
+      const row = k * r;
+      for (let j = 0; j < r; j++) s += W[row + j] * u[j];
+      out[k] = s;
+    }
+    return out;
+  }
+
+  /** Score of one item for a precomputed query. */
+  scoreWithQuery(q: Float32Array, item: number): number {
+    const d = this.config.dim;
+    const E = this.weights.itemEmb;
+    const off = item * d;
+    let s = this.weights.itemBias[item];
+    for (let k = 0; k < d; k++) s += q[k] * E[off + k];
+    return s;
+  }
+
+  /** Scores `items` for `user` into `out`. */
+  scoreItems(user: UserState, items: ArrayLike<number>, out: Float32Array, history?: ArrayLike<number>): void {
+    const q = this.userQuery(user, history);
+    for (let j = 0; j < items.length; j++) out[j] = this.scoreWithQuery(q, items[j]);
+  }
+
+  /** Scores every item for `user` into `out` (length numItems). */
+  scoreAll(user: UserState, out: Float32Array, history?: ArrayLike<number>): void {
+    this.scoreAllWithQuery(this.userQuery(user, history), out);
+  }
+
+  /** Blocked dense scoring: out = E · q + b. Four rows per pass keeps q in registers. */
+  scoreAllWithQuery(q: Float32Array, out: Float32Array): void {
+    const d = this.config.dim;
+    const E = this.weights.itemEmb;
+    const b = this.weights.itemBias;
+    const n = this.weights.numItems;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const o0 = i * d;
+      const o1 = o0 + d;
+      const o2 = o1 + d;
+      const o3 = o2 + d;
+      let s0 = b[i];
+      let s1 = b[i + 1];
+      let s2 = b[i + 2];
+      let s3 = b[i + 3];
+      for (let k = 0; k < d; k++) {
+        const qk = q[k];
+        s0 += E[o0 + k] * qk;
+        s1 += E[o1 + k] * qk;
+        s2 += E[o2 + k] * qk;
+        s3 += E[o3 + k] * qk;
+      }
+      out[i] = s0;
+      out[i + 1] = s1;
+      out[i + 2] = s2;
+      out[i + 3] = s3;
+    }
+    for (; i < n; i++) out[i] = this.scoreWithQuery(q, i);
+  }
+
+  /** Top-k items for `user`, skipping `exclude` (already-seen items). */
+  topK(user: UserState, k: number, exclude?: { has(item: number): boolean }, history?: ArrayLike<number>): ScoredItem[] {
+    this.scoreAll(user, this.scoreBuf, history);
+    return selectTopK(this.scoreBuf, k, exclude);
+  }
+
+  /**
+   * The history item that contributes most to `item`'s score through the adapter:
+   * contribution(h) = E_h · (Wᵀ E_item) / |history|.
+   */
+  explain(user: UserState, item: number, history: ArrayLike<number> = user.recent): { item: number; contribution: number } | null {
+    const hl = history.length;
+    if (hl === 0) return null;
+    const d = this.config.dim;
+    const E = this.weights.itemEmb;
+    // v = Wᵀ E_item = E_item + B·(Aᵀ E_item)
+    const io = item * d;
+    const v = this.dm;
+    for (let k = 0; k < d; k++) v[k] = E[io + k];
+    this.addLowRankTranspose(E.subarray(io, io + d), v);
+    let best = -1;
+    let bestC = -Infinity;
+    for (let h = 0; h < hl; h++) {
+      const off = history[h] * d;
+      let c = 0;
+      for (let k = 0; k < d; k++) c += E[off + k] * v[k];
+      if (c > bestC) {
+        bestC = c;
+        best = history[h];
+      }
+    }
+    return { item: best, contribution: bestC / hl };
+  }
+
+  /**
+   * One SGD/Adagrad step on a positive example with sampled negatives (BPR or BCE).
+   * Returns the example's loss before the update.
+   */
+  learnOne(ex: LearnExample, rng: Rng): number {
+    const cfg = this.config;
+    const d = cfg.dim;
+    const n = this.weights.numItems;
+    const E = this.weights.itemEmb;
+    const b = this.weights.itemBias;
+    const history = ex.history ?? ex.user.recent;
+    const w = ex.weight ?? 1;
+    const pos = ex.item;
+    const q = this.userQuery(ex.user, history);
+    const m = this.m;
+    const dq = this.dq;
+    dq.fill(0);
+    const gradPos = this.gradPos;
+    gradPos.fill(0);
+    let gPosBias = 0;
+    let loss = 0;
+    const sPos = this.scoreWithQuery(q, pos);
+    const posOff = pos * d;
+    const useBpr = cfg.loss === 'bpr';
+    if (!useBpr) {
+      const sig = 1 / (1 + Math.exp(-sPos));
+      const g = w * (1 - sig);
+      loss -= Math.log(sig + 1e-12);
+      gPosBias += g;
+      for (let k = 0; k < d; k++) {
+        gradPos[k] += g * q[k];
+        dq[k] += g * E[posOff + k];
+      }
+    }
+    for (let s = 0; s < cfg.negatives; s++) {
+      let neg = Math.floor(rng() * n);
+      for (let tries = 0; tries < 10 && (neg === pos || ex.seen?.has(neg)); tries++) neg = Math.floor(rng() * n);
+      if (neg === pos) continue;
+      const sNeg = this.scoreWithQuery(q, neg);
+      const negOff = neg * d;
+      let g: number;
+      if (useBpr) {
+        const x = sPos - sNeg;
+        g = w / (1 + Math.exp(x));
+        loss += Math.log1p(Math.exp(-x));
+        gPosBias += g;
+        for (let k = 0; k < d; k++) {
+          gradPos[k] += g * q[k];
+          dq[k] += g * (E[posOff + k] - E[negOff + k]);
+        }
+      } else {
+        const sig = 1 / (1 + Math.exp(-sNeg));
+        g = sig;
+        loss -= Math.log(1 - sig + 1e-12);
+        for (let k = 0; k < d; k++) dq[k] -= g * E[negOff + k];
+      }
+      // negative row: ascent direction −g·q
+      const grad = this.grad;
+      for (let k = 0; k < d; k++) grad[k] = -g * q[k];
+      this.stepItem(neg, grad, -g);
+    }
+    this.stepItem(pos, gradPos, gPosBias);
+    this.stepAdapterAndHistory(dq, m, history);
+    this.stepUser(ex.user, dq);
+    this.tracker.samples++;
+    return loss;
+  }
+
+  /** Ascent step on item row `i` with gradient `grad` (+ bias grad), L2 and proximal pull included. */
+  private stepItem(i: number, grad: Float32Array, gBias: number): void {
+    const cfg = this.config;
+    const d = cfg.dim;
+    const E = this.weights.itemEmb;
+    const off = i * d;
+    const anchor = this.anchor && cfg.proxMu > 0 && i < this.anchor.numItems ? this.anchor : null;
+    let sq = 0;
+    for (let k = 0; k < d; k++) {
+      let g = grad[k] - cfg.reg * E[off + k];
+      if (anchor) g -= cfg.proxMu * (E[off + k] - anchor.itemEmb[off + k]);
+      grad[k] = g;
+      sq += g * g;
+    }
+    let gb = gBias - cfg.reg * this.weights.itemBias[i];
+    if (anchor) gb -= cfg.proxMu * (this.weights.itemBias[i] - anchor.itemBias[i]);
+    const lr = this.rowLr(this.itemAccum, i, (sq + gb * gb) / (d + 1));
+    for (let k = 0; k < d; k++) E[off + k] += lr * grad[k];
+    this.weights.itemBias[i] += lr * gb;
+    this.tracker.touch(i);
+  }
+
+  /** v += B·(Aᵀx): the low-rank part of Wᵀx. */
+  private addLowRankTranspose(x: ArrayLike<number>, out: Float32Array): void {
+    const d = this.config.dim;
+    const r = this.rank;
+    const W = this.weights.adapter;
+    const t = this.v;
+    t.fill(0);
+    for (let k = 0; k < d; k++) {
+      const xk = x[k];
+      const row = k * r;
+      for (let j = 0; j < r; j++) t[j] += W[row + j] * xk;
+    }
+    const bOff = d * r;
+    for (let k = 0; k < d; k++) {
+      let s = 0;
+      const row = bOff + k * r;
+      for (let j = 0; j < r; j++) s += W[row + j] * t[j];
+      out[k] += s;
+    }
+  }
+
+  /**
+   * Adapter and history rows. With u = Bᵀm (from the forward pass) and v = Aᵀdq:
+   * ∂A = dq ⊗ u, ∂B = m ⊗ v, ∂m = dq + B·v; each history row gets ∂m / |history|.
+   */
+  private stepAdapterAndHistory(dq: Float32Array, m: Float32Array, history: ArrayLike<number>): void {
+    const hl = history.length;
+    if (hl === 0) return;
+    const cfg = this.config;
+    const d = cfg.dim;
+    const r = this.rank;
+    const W = this.weights.adapter;
+    const E = this.weights.itemEmb;
+    const dm = this.dm;
+    for (let k = 0; k < d; k++) dm[k] = dq[k];
+    if (r > 0) {
+      this.addLowRankTranspose(dq, dm); // uses A, B before their update; leaves v = Aᵀdq in this.v
+      const u = this.u;
+      const v = this.v;
+      const bOff = d * r;
+      const reg = cfg.regAdapter;
+      let sqA = 0;
+      let sqB = 0;
+      for (let k = 0; k < d; k++) {
+        const row = k * r;
+        for (let j = 0; j < r; j++) {
+          const ga = dq[k] * u[j] - reg * W[row + j];
+          const gb = m[k] * v[j] - reg * W[bOff + row + j];
+          sqA += ga * ga;
+          sqB += gb * gb;
+        }
+      }
+      const n = d * r;
+      const lrA = this.adapterLr(0, sqA / n);
+      const lrB = this.adapterLr(1, sqB / n);
+      for (let k = 0; k < d; k++) {
+        const row = k * r;
+        for (let j = 0; j < r; j++) {
+          W[row + j] += lrA * (dq[k] * u[j] - reg * W[row + j]);
+          W[bOff + row + j] += lrB * (m[k] * v[j] - reg * W[bOff + row + j]);
+        }
+      }
+      this.tracker.touchAdapter();
+    }
+    let sq = 0;
+    for (let k = 0; k < d; k++) {
+      dm[k] /= hl;
+      sq += dm[k] * dm[k];
+    }
+    for (let h = 0; h < hl; h++) {
+      const it = history[h];
+      const lr = this.rowLr(this.itemAccum, it, sq / d);
+      const off = it * d;
+      for (let k = 0; k < d; k++) E[off + k] += lr * dm[k];
+      this.tracker.touch(it);
+    }
+  }
+
+  private adapterLr(which: 0 | 1, meanSq: number): number {
+    if (this.config.optimizer !== 'adagrad') return this.config.lr;
+    this.adapterAccum[which] += meanSq;
+    return this.config.lr / Math.sqrt(this.adapterAccum[which]);
+  }
+
+  private stepUser(user: UserState, dq: Float32Array): void {
+    const cfg = this.config;
+    const d = cfg.dim;
+    const p = user.vec;
+    let sq = 0;
+    for (let k = 0; k < d; k++) {
+      const g = dq[k] - cfg.reg * p[k];
+      dq[k] = g;
+      sq += g * g;
+    }
+    let lr = cfg.lr;
+    if (cfg.optimizer === 'adagrad') {
+      user.accum = (user.accum || ACCUM_INIT) + sq / d;
+      lr = cfg.lr / Math.sqrt(user.accum);
+    }
+    for (let k = 0; k < d; k++) p[k] += lr * dq[k];
+  }
+
+  private rowLr(accum: Float32Array, row: number, meanSq: number): number {
+    if (this.config.optimizer !== 'adagrad') return this.config.lr;
+    accum[row] += meanSq;
+    return this.config.lr / Math.sqrt(accum[row]);
+  }
+}
