@@ -10,7 +10,9 @@ export type Rng = () => number;
 export const ModelConfig = z.object({
   dim: z.number().int().min(2).max(1024).default(64),
   /** loss for online/offline updates */
-  loss: z.enum(['bpr', 'bce']).default('bpr'),
+  loss: z.enum(['bpr', 'bce', 'softmax']).default('bpr'),
+  /** temperature of the sampled-softmax loss */
+  temperature: z.number().positive().max(10).default(1),
   optimizer: z.enum(['sgd', 'adagrad']).default('adagrad'),
   lr: z.number().positive().max(10).default(0.05),
   /** L2 on item rows, biases and user vectors (applied to touched rows only) */

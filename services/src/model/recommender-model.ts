@@ -20,8 +20,8 @@ export interface LearnExample {
 }
 
 /**
- * The edgerec recommender: item table E, item bias b, shared low-rank adapter
- * W = I + A·Bᵀ and private user vectors p_u. The user query is `q = p_u + W · mean(E[recent])`,
+ * The edgerec recommender: item table E, item bias b, shared gated low-rank adapter
+ * W = α·I + A·Bᵀ and private user vectors p_u. The user query is `q = p_u + W · mean(E[recent])`,
  * the score `q · E_i + b_i`.
  * Updates touch only the rows an example involves (positive, sampled negatives, history
  * rows, the user vector) plus the small adapter, with row-wise Adagrad.
@@ -38,8 +38,8 @@ export class RecommenderModel {
   /** last global model for the proximal term (FedProx μ); null = no pull */
   anchor: ModelWeights | null = null;
   private itemAccum: Float32Array;
-  /** Adagrad accumulators of the adapter factors A and B */
-  private adapterAccum = new Float64Array([ACCUM_INIT, ACCUM_INIT]);
+  /** Adagrad accumulators of the adapter factors A, B and the gate α */
+  private adapterAccum = new Float64Array([ACCUM_INIT, ACCUM_INIT, ACCUM_INIT]);
   private readonly rank: number;
   /** scratch: u = Bᵀm and v = Aᵀdq (length rank) */
   private readonly u: Float32Array;
@@ -49,7 +49,9 @@ export class RecommenderModel {
   private readonly dq: Float32Array;
   private readonly dm: Float32Array;
   private readonly grad: Float32Array;
-  private readonly gradPos: Float32Array;
+  private readonly negs: Int32Array;
+  private readonly coef: Float64Array;
+  private cPos = 0;
   private scoreBuf: Float32Array;
 
   constructor(
@@ -70,17 +72,19 @@ export class RecommenderModel {
     this.dq = new Float32Array(d);
     this.dm = new Float32Array(d);
     this.grad = new Float32Array(d);
-    this.gradPos = new Float32Array(d);
+    this.negs = new Int32Array(config.negatives);
+    this.coef = new Float64Array(config.negatives);
     this.scoreBuf = new Float32Array(weights.numItems);
   }
 
-  /** Random item rows (uniform, std `initStd`), zero biases, W = I (A = 0, B random as in LoRA). */
+  /** Random item rows (uniform, std `initStd`), zero biases, W = I (α = 1, A = 0, B random as in LoRA). */
   static create(numItems: number, config: ModelConfig, rng: Rng): RecommenderModel {
     const w = createWeights(numItems, config.dim, config.adapterRank);
     const a = config.initStd * Math.sqrt(3);
     for (let i = 0; i < w.itemEmb.length; i++) w.itemEmb[i] = (rng() * 2 - 1) * a;
     const half = config.dim * config.adapterRank;
     for (let i = half; i < 2 * half; i++) w.adapter[i] = (rng() * 2 - 1) * a;
+    w.adapter[2 * half] = 1;
     return new RecommenderModel(w, config);
   }
 
@@ -110,7 +114,7 @@ export class RecommenderModel {
     this.weights = w;
   }
 
-  /** Writes `q = p_u + m + A·(Bᵀm)` with m = mean(E[history]) into `out` (m into `mOut`). */
+  /** Writes `q = p_u + α·m + A·(Bᵀm)` with m = mean(E[history]) into `out` (m into `mOut`). */
   userQuery(user: UserState, history: ArrayLike<number> = user.recent, out = this.q, mOut = this.m): Float32Array {
     const d = this.config.dim;
     const r = this.rank;
@@ -136,8 +140,9 @@ export class RecommenderModel {
       const row = bOff + k * r;
       for (let j = 0; j < r; j++) u[j] += W[row + j] * mk;
     }
+    const alpha = W[2 * bOff];
     for (let k = 0; k < d; k++) {
-      let s = p[k] + mOut[k];
+      let s = p[k] + alpha * mOut[k];
       const row = k * r;
       for (let j = 0; j < r; j++) s += W[row + j] * u[j];
       out[k] = s;
@@ -212,10 +217,11 @@ export class RecommenderModel {
     if (hl === 0) return null;
     const d = this.config.dim;
     const E = this.weights.itemEmb;
-    // v = Wᵀ E_item = E_item + B·(Aᵀ E_item)
+    // v = Wᵀ E_item = α·E_item + B·(Aᵀ E_item)
     const io = item * d;
     const v = this.dm;
-    for (let k = 0; k < d; k++) v[k] = E[io + k];
+    const alpha = this.weights.adapter[2 * d * this.rank];
+    for (let k = 0; k < d; k++) v[k] = alpha * E[io + k];
     this.addLowRankTranspose(E.subarray(io, io + d), v);
     let best = -1;
     let bestC = -Infinity;
@@ -232,7 +238,8 @@ export class RecommenderModel {
   }
 
   /**
-   * One SGD/Adagrad step on a positive example with sampled negatives (BPR or BCE).
+   * One SGD/Adagrad step on a positive example with sampled negatives. Each loss yields a
+   * coefficient c_x = ∂(−loss)/∂s_x per scored item; then ∂q = Σ c_x·E_x and ∂E_x = c_x·q.
    * Returns the example's loss before the update.
    */
   learnOne(ex: LearnExample, rng: Rng): number {
@@ -240,62 +247,84 @@ export class RecommenderModel {
     const d = cfg.dim;
     const n = this.weights.numItems;
     const E = this.weights.itemEmb;
-    const b = this.weights.itemBias;
     const history = ex.history ?? ex.user.recent;
     const w = ex.weight ?? 1;
     const pos = ex.item;
     const q = this.userQuery(ex.user, history);
-    const m = this.m;
-    const dq = this.dq;
-    dq.fill(0);
-    const gradPos = this.gradPos;
-    gradPos.fill(0);
-    let gPosBias = 0;
-    let loss = 0;
-    const sPos = this.scoreWithQuery(q, pos);
-    const posOff = pos * d;
-    const useBpr = cfg.loss === 'bpr';
-    if (!useBpr) {
-      const sig = 1 / (1 + Math.exp(-sPos));
-      const g = w * (1 - sig);
-      loss -= Math.log(sig + 1e-12);
-      gPosBias += g;
-      for (let k = 0; k < d; k++) {
-        gradPos[k] += g * q[k];
-        dq[k] += g * E[posOff + k];
-      }
-    }
+    const negs = this.negs;
+    const coef = this.coef;
+    let nn = 0;
     for (let s = 0; s < cfg.negatives; s++) {
       let neg = Math.floor(rng() * n);
       for (let tries = 0; tries < 10 && (neg === pos || ex.seen?.has(neg)); tries++) neg = Math.floor(rng() * n);
-      if (neg === pos) continue;
-      const sNeg = this.scoreWithQuery(q, neg);
-      const negOff = neg * d;
-      let g: number;
-      if (useBpr) {
-        const x = sPos - sNeg;
-        g = w / (1 + Math.exp(x));
-        loss += Math.log1p(Math.exp(-x));
-        gPosBias += g;
-        for (let k = 0; k < d; k++) {
-          gradPos[k] += g * q[k];
-          dq[k] += g * (E[posOff + k] - E[negOff + k]);
-        }
-      } else {
-        const sig = 1 / (1 + Math.exp(-sNeg));
-        g = sig;
-        loss -= Math.log(1 - sig + 1e-12);
-        for (let k = 0; k < d; k++) dq[k] -= g * E[negOff + k];
-      }
-      // negative row: ascent direction −g·q
-      const grad = this.grad;
-      for (let k = 0; k < d; k++) grad[k] = -g * q[k];
-      this.stepItem(neg, grad, -g);
+      if (neg !== pos) negs[nn++] = neg;
     }
-    this.stepItem(pos, gradPos, gPosBias);
-    this.stepAdapterAndHistory(dq, m, history);
+    const sPos = this.scoreWithQuery(q, pos);
+    for (let j = 0; j < nn; j++) coef[j] = this.scoreWithQuery(q, negs[j]);
+    const loss = this.lossCoefficients(sPos, nn, w);
+    const dq = this.dq;
+    const cPos = this.cPos;
+    const posOff = pos * d;
+    for (let k = 0; k < d; k++) dq[k] = cPos * E[posOff + k];
+    const grad = this.grad;
+    for (let j = 0; j < nn; j++) {
+      const c = coef[j];
+      const off = negs[j] * d;
+      for (let k = 0; k < d; k++) {
+        dq[k] += c * E[off + k];
+        grad[k] = c * q[k];
+      }
+      this.stepItem(negs[j], grad, c);
+    }
+    for (let k = 0; k < d; k++) grad[k] = cPos * q[k];
+    this.stepItem(pos, grad, cPos);
+    this.stepAdapterAndHistory(dq, this.m, history);
     this.stepUser(ex.user, dq);
     this.tracker.samples++;
+    return loss;
+  }
+
+  /**
+   * Turns the scores (positive `sPos`, negatives in `coef[0..nn)`) into ascent coefficients:
+   * `cPos` for the positive, `coef[j]` (overwritten) for the negatives. Returns the loss.
+   */
+  private lossCoefficients(sPos: number, nn: number, w: number): number {
+    const coef = this.coef;
+    let loss = 0;
+    if (this.config.loss === 'bpr') {
+      let cPos = 0;
+      for (let j = 0; j < nn; j++) {
+        const x = sPos - coef[j];
+        const g = w / (1 + Math.exp(x));
+        loss += x > 30 ? 0 : Math.log1p(Math.exp(-x));
+        cPos += g;
+        coef[j] = -g;
+      }
+      this.cPos = cPos;
+    } else if (this.config.loss === 'bce') {
+      const sig = 1 / (1 + Math.exp(-sPos));
+      this.cPos = w * (1 - sig);
+      loss -= Math.log(sig + 1e-12);
+      for (let j = 0; j < nn; j++) {
+        const sj = 1 / (1 + Math.exp(-coef[j]));
+        loss -= Math.log(1 - sj + 1e-12);
+        coef[j] = -w * sj;
+      }
+    } else {
+      // sampled softmax with temperature τ over [positive, negatives]
+      const tau = this.config.temperature;
+      let mx = sPos;
+      for (let j = 0; j < nn; j++) if (coef[j] > mx) mx = coef[j];
+      let z = Math.exp((sPos - mx) / tau);
+      const ePos = z;
+      for (let j = 0; j < nn; j++) {
+        coef[j] = Math.exp((coef[j] - mx) / tau);
+        z += coef[j];
+      }
+      loss = -Math.log(ePos / z);
+      this.cPos = (w * (1 - ePos / z)) / tau;
+      for (let j = 0; j < nn; j++) coef[j] = (-w * coef[j]) / z / tau;
+    }
     return loss;
   }
 
@@ -344,7 +373,7 @@ export class RecommenderModel {
 
   /**
    * Adapter and history rows. With u = Bᵀm (from the forward pass) and v = Aᵀdq:
-   * ∂A = dq ⊗ u, ∂B = m ⊗ v, ∂m = dq + B·v; each history row gets ∂m / |history|.
+   * ∂α = dq·m, ∂A = dq ⊗ u, ∂B = m ⊗ v, ∂m = α·dq + B·v; each history row gets ∂m / |history|.
    */
   private stepAdapterAndHistory(dq: Float32Array, m: Float32Array, history: ArrayLike<number>): void {
     const hl = history.length;
@@ -355,7 +384,15 @@ export class RecommenderModel {
     const W = this.weights.adapter;
     const E = this.weights.itemEmb;
     const dm = this.dm;
-    for (let k = 0; k < d; k++) dm[k] = dq[k];
+    const aIdx = 2 * d * r;
+    const alpha = W[aIdx];
+    let gAlpha = -cfg.regAdapter * (alpha - 1);
+    for (let k = 0; k < d; k++) {
+      dm[k] = alpha * dq[k];
+      gAlpha += dq[k] * m[k];
+    }
+    W[aIdx] += this.adapterLr(2, gAlpha * gAlpha) * gAlpha;
+    this.tracker.touchAdapter();
     if (r > 0) {
       this.addLowRankTranspose(dq, dm); // uses A, B before their update; leaves v = Aᵀdq in this.v
       const u = this.u;
@@ -383,7 +420,6 @@ export class RecommenderModel {
           W[bOff + row + j] += lrB * (m[k] * v[j] - reg * W[bOff + row + j]);
         }
       }
-      this.tracker.touchAdapter();
     }
     let sq = 0;
     for (let k = 0; k < d; k++) {
@@ -399,7 +435,7 @@ export class RecommenderModel {
     }
   }
 
-  private adapterLr(which: 0 | 1, meanSq: number): number {
+  private adapterLr(which: 0 | 1 | 2, meanSq: number): number {
     if (this.config.optimizer !== 'adagrad') return this.config.lr;
     this.adapterAccum[which] += meanSq;
     return this.config.lr / Math.sqrt(this.adapterAccum[which]);

@@ -2,9 +2,9 @@
  * Shared (federated) parameters of the recommender. User vectors are private to an edge
  * and never part of these weights.
  *
- * Layout: `itemEmb` is row-major `numItems × dim`. The adapter is low-rank,
- * W = I + A·Bᵀ, stored as `[A | B]`, each row-major `dim × rank` (length 2·dim·rank;
- * empty when rank is 0). See docs/decisions.md for why it is not a dense dim × dim matrix.
+ * Layout: `itemEmb` is row-major `numItems × dim`. The adapter is a gated low-rank
+ * W = α·I + A·Bᵀ, stored as `[A | B | α]` with A and B row-major `dim × rank`
+ * (length 2·dim·rank + 1). See docs/decisions.md for why it is not a dense dim × dim matrix.
  */
 export interface ModelWeights {
   numItems: number;
@@ -40,12 +40,12 @@ export function createWeights(numItems: number, dim: number, adapterRank = 0): M
     dim,
     itemEmb: new Float32Array(numItems * dim),
     itemBias: new Float32Array(numItems),
-    adapter: new Float32Array(2 * dim * adapterRank),
+    adapter: new Float32Array(2 * dim * adapterRank + 1),
   };
 }
 
 /** Rank of the low-rank adapter stored in `w.adapter`. */
-export const adapterRankOf = (w: Pick<ModelWeights, 'dim' | 'adapter'>): number => w.adapter.length / (2 * w.dim);
+export const adapterRankOf = (w: Pick<ModelWeights, 'dim' | 'adapter'>): number => (w.adapter.length - 1) / (2 * w.dim);
 
 export function cloneWeights(w: ModelWeights): ModelWeights {
   return {

@@ -1,0 +1,41 @@
+import { isDomainError } from '@edgerec/proto-schemas';
+import { benchCommand, benchUsage } from './bench-command.js';
+import { evalCommand, evalUsage } from './eval-command.js';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, { run: Command; usage: string }> = {
+  eval: { run: evalCommand, usage: evalUsage },
+  bench: { run: benchCommand, usage: benchUsage },
+};
+
+const usage = (): string =>
+  `usage: edgerec <command> [flags]\n\ncommands:\n${Object.values(commands)
+    .map((c) => `  ${c.usage}`)
+    .join('\n')}\n`;
+
+/**
+ * CLI entry: dispatches to a command and maps errors to exit codes — a `DomainError`
+ * (bad flag, unreadable data) prints one line and exits 2; anything else is a bug (exit 1).
+ */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    process.stderr.write(`edgerec: unknown command "${name}"\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (isDomainError(e)) {
+      process.stderr.write(`edgerec ${name}: ${e.code}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
