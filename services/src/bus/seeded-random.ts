@@ -1,0 +1,18 @@
+/**
+ * Deterministic uniform [0, 1) generator (mulberry32) for fault injection and
+ * tests: the same seed gives the same drops, duplicates and reorders.
+ *
+ * @example
+ * const rng = seededRandom(7);
+ * rng(); // always the same first value for seed 7
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
