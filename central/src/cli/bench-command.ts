@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DomainError } from '@edgerec/proto-schemas';
 import { parseFlags } from './parse-flags.js';
+import type { CliIo } from './main.js';
 
 type BenchRunner = (argv: string[]) => Promise<unknown>;
 
@@ -22,11 +23,11 @@ const benches: Record<string, BenchRunner> = {
 export const benchUsage = `edgerec bench ${Object.keys(benches).join('|')} [flags] [--json]`;
 
 /** `edgerec bench NAME ...`: runs one benchmark and prints its JSON result as the last line. */
-export async function benchCommand(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function benchCommand(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   const run = name ? benches[name] : undefined;
   if (!run) throw new DomainError('bad_flag', 400, `unknown benchmark "${name ?? ''}" (expected ${Object.keys(benches).join(', ')})`);
   const result = await run(rest);
-  out.write(`${JSON.stringify({ bench: name, ...(result as object) })}\n`);
+  io.out.write(`${JSON.stringify({ bench: name, ...(result as object) })}\n`);
   return 0;
 }

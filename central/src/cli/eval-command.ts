@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { DomainError } from '@edgerec/proto-schemas';
 import { loadDataset, DATASET_FORMATS } from '@edgerec/services/data';
 import { defaultModelConfig } from '@edgerec/services/model';
 import { runCentralizedEval } from '../eval/centralized-eval.js';
 import { parseFlags } from './parse-flags.js';
 import { createProgress } from './progress.js';
+import type { CliIo } from './main.js';
 
 const EvalFlags = z
   .object({
@@ -19,9 +21,15 @@ const EvalFlags = z
     seed: z.coerce.number().int().default(7),
     epochs: z.coerce.number().int().min(1).max(1000).optional(),
     dim: z.coerce.number().int().min(2).max(1024).optional(),
+    users: z.coerce.number().int().min(2).max(10_000_000).optional(),
+    items: z.coerce.number().int().min(2).max(10_000_000).optional(),
     json: z.boolean().default(false),
   })
-  .refine((f) => f.format === 'synthetic' || f.data !== undefined, { message: 'is required for file formats', path: ['data'] });
+  .refine((f) => f.format === 'synthetic' || f.data !== undefined, { message: 'is required for file formats', path: ['data'] })
+  .refine((f) => f.format === 'synthetic' || (f.users === undefined && f.items === undefined), {
+    message: 'only applies to --format synthetic',
+    path: ['users'],
+  });
 export type EvalFlags = z.infer<typeof EvalFlags>;
 
 const options = {
@@ -37,6 +45,8 @@ const options = {
   seed: { type: 'string' },
   epochs: { type: 'string' },
   dim: { type: 'string' },
+  users: { type: 'string' },
+  items: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -45,21 +55,20 @@ export const DEFAULT_EPOCHS = 20;
 
 export const evalUsage = `edgerec eval [--data DIR] --format ml-100k|ml-latest|synthetic --protocol loo
              [--negatives 100] [--mode centralized|federated] [--edges 10] [--partition region|random]
-             [--rounds N] [--compression none|int8|topk] [--epochs N] [--dim D] [--seed 7] [--json]`;
+             [--rounds N] [--compression none|int8|topk] [--epochs N] [--dim D] [--seed 7] [--json]
+             [--users N --items N]   (size of the synthetic data set)`;
 
 /** `edgerec eval`: trains and evaluates with leave-one-out; prints one JSON object on stdout. */
-export async function evalCommand(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
   const flags = parseFlags(argv, options, EvalFlags);
-  const ds = await loadDataset({ format: flags.format, dir: flags.data, synthetic: { seed: flags.seed } });
+  const synthetic = { seed: flags.seed, ...(flags.users ? { numUsers: flags.users } : {}), ...(flags.items ? { numItems: flags.items } : {}) };
+  const ds = await loadDataset({ format: flags.format, dir: flags.data, synthetic });
   const config = defaultModelConfig(flags.dim ? { dim: flags.dim } : {});
   const epochs = flags.epochs ?? DEFAULT_EPOCHS;
   if (flags.mode === 'federated') {
-    const { runFederatedEval } = await import('../eval/federated-eval.js');
-    const report = await runFederatedEval(ds, { ...flags, epochs, config });
-    out.write(`${JSON.stringify(report)}\n`);
-    return 0;
+    throw new DomainError('not_implemented', 400, '--mode federated needs the sync protocol, which is not built yet');
   }
-  const bar = createProgress('train', epochs);
+  const bar = createProgress('train', epochs, io.err as NodeJS.WriteStream);
   const report = runCentralizedEval(ds, {
     negatives: flags.negatives,
     seed: flags.seed,
@@ -68,6 +77,6 @@ export async function evalCommand(argv: string[], out: NodeJS.WritableStream = p
     onEpoch: (e, _n, loss) => bar.update(e + 1, { loss: loss.toFixed(4) }),
   });
   bar.stop();
-  out.write(`${JSON.stringify({ dataset: ds.name, mode: 'centralized', epochs, ...report })}\n`);
+  io.out.write(`${JSON.stringify({ dataset: ds.name, mode: 'centralized', epochs, ...report })}\n`);
   return 0;
 }

@@ -2,7 +2,13 @@ import { isDomainError } from '@edgerec/proto-schemas';
 import { benchCommand, benchUsage } from './bench-command.js';
 import { evalCommand, evalUsage } from './eval-command.js';
 
-type Command = (argv: string[]) => Promise<number>;
+/** Where a command writes: stdout for results (JSON), stderr for progress and errors. */
+export interface CliIo {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+}
+
+type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 const commands: Record<string, { run: Command; usage: string }> = {
   eval: { run: evalCommand, usage: evalUsage },
@@ -18,22 +24,22 @@ const usage = (): string =>
  * CLI entry: dispatches to a command and maps errors to exit codes — a `DomainError`
  * (bad flag, unreadable data) prints one line and exits 2; anything else is a bug (exit 1).
  */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], io: CliIo = { out: process.stdout, err: process.stderr }): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage());
+    (name ? io.out : io.err).write(usage());
     return name ? 0 : 2;
   }
   const cmd = commands[name];
   if (!cmd) {
-    process.stderr.write(`edgerec: unknown command "${name}"\n${usage()}`);
+    io.err.write(`edgerec: unknown command "${name}"\n${usage()}`);
     return 2;
   }
   try {
-    return await cmd.run(rest);
+    return await cmd.run(rest, io);
   } catch (e) {
     if (isDomainError(e)) {
-      process.stderr.write(`edgerec ${name}: ${e.code}: ${e.message}\n`);
+      io.err.write(`edgerec ${name}: ${e.code}: ${e.message}\n`);
       return 2;
     }
     throw e;

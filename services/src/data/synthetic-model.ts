@@ -39,6 +39,14 @@ export const SyntheticOptions = z.object({
   driftAt: z.number().min(0).max(1).nullish(),
   /** 0..1: how far a user's taste moves from its cluster centroid toward the next cluster's */
   driftStrength: z.number().min(0).max(1).default(1),
+  /**
+   * Mean session length in interactions (0 = no sessions). Within a session the user
+   * favours one taste cluster (picked from their own distribution), the short-range
+   * correlation that makes sequence-aware models win on MovieLens.
+   */
+  sessionLength: z.number().int().min(0).max(10_000).default(0),
+  /** logit boost of the session's focus cluster */
+  sessionBoost: z.number().min(0).max(20).default(2),
 });
 /** Input form of the options (all fields optional). */
 export type SyntheticOptions = z.input<typeof SyntheticOptions>;

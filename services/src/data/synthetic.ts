@@ -48,6 +48,11 @@ export function generateSynthetic(opts: SyntheticOptions = {}): SyntheticDataset
       nBefore = 0;
       while (nBefore < ts.length && ts[nBefore] < truth.driftTs) nBefore++;
     }
+    if (cfg.sessionLength > 0) {
+      userItems[u] = sampleSessions(cfg, truth, u, ts, rng, logits, taken);
+      userTimes[u] = ts;
+      continue;
+    }
     const items = new Uint32Array(ts.length);
     fillLogits(logits, truth, cfg, u, false);
     const first = sampleWithoutReplacement(logits, nBefore, rng);
@@ -127,6 +132,47 @@ function userTimestamps(cfg: SyntheticConfig, n: number, rng: SeededRandom): Flo
     if (j > 0 && ts[j] <= ts[j - 1]) ts[j] = ts[j - 1] + 1;
   }
   return ts;
+}
+
+/**
+ * A user's items session by session: each session (geometric length with mean
+ * `sessionLength`, split at the drift time) boosts the logits of one focus cluster, drawn
+ * as the cluster of an item sampled from the user's own distribution.
+ */
+function sampleSessions(
+  cfg: SyntheticConfig, truth: SyntheticTruth, u: number, ts: Float64Array, rng: SeededRandom,
+  logits: Float64Array, taken: Uint8Array,
+): Uint32Array {
+  const items = new Uint32Array(ts.length);
+  const boosted = new Float64Array(logits.length);
+  let drifted: boolean | null = null;
+  let j = 0;
+  while (j < ts.length) {
+    const nowDrifted = truth.driftTs !== null && ts[j] >= truth.driftTs;
+    if (nowDrifted !== drifted) {
+      fillLogits(logits, truth, cfg, u, nowDrifted);
+      drifted = nowDrifted;
+    }
+    let len = 1;
+    while (rng.nextFloat() > 1 / cfg.sessionLength && j + len < ts.length) len++;
+    let end = j + len;
+    for (let e = j + 1; e < end; e++) {
+      if (truth.driftTs !== null && (ts[e] >= truth.driftTs) !== nowDrifted) {
+        end = e;
+        break;
+      }
+    }
+    const focus = truth.itemCluster[sampleWithoutReplacement(logits, 1, rng, taken)[0]];
+    for (let i = 0; i < logits.length; i++) boosted[i] = logits[i] + (truth.itemCluster[i] === focus ? cfg.sessionBoost : 0);
+    const got = sampleWithoutReplacement(boosted, end - j, rng, taken);
+    for (let k = 0; k < got.length; k++) {
+      items[j + k] = got[k];
+      taken[got[k]] = 1;
+    }
+    j = end;
+  }
+  for (const i of items) taken[i] = 0;
+  return items;
 }
 
 /** logits[i] = q·v_i / temperature + popularity_i, q = the user's (possibly drifted) taste. */
