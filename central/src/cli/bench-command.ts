@@ -18,6 +18,31 @@ const benches: Record<string, BenchRunner> = {
     const { runTrainBench } = await import('@edgerec/services/bench/train-bench');
     return runTrainBench(f);
   },
+  async aggregate(argv) {
+    const f = parseFlags(
+      argv,
+      {
+        nodes: { type: 'string' },
+        rows: { type: 'string' },
+        dim: { type: 'string' },
+        touched: { type: 'string' },
+        strategy: { type: 'string' },
+        seed: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      z.object({
+        nodes: num.optional(),
+        rows: num.optional(),
+        dim: num.optional(),
+        touched: z.coerce.number().gt(0).max(1).optional(),
+        strategy: z.enum(['fedavg', 'fedavgm', 'fedadam', 'fedyogi', 'median', 'trimmed-mean', 'krum']).optional(),
+        seed: num.optional(),
+        json: z.boolean().optional(),
+      }),
+    );
+    const { runAggregateBench } = await import('@edgerec/services/bench/aggregate-bench');
+    return runAggregateBench({ ...f, strategy: f.strategy ? { name: f.strategy } : undefined });
+  },
 };
 
 export const benchUsage = `edgerec bench ${Object.keys(benches).join('|')} [flags] [--json]`;
