@@ -1,0 +1,2 @@
+export * from './buffer-storage.js';
+export * from './edge-client.js';
