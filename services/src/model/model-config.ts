@@ -19,6 +19,8 @@ export const ModelConfig = z.object({
   reg: z.number().min(0).max(10).default(0.005),
   /** rank r of the shared adapter W = I + A·Bᵀ (A, B: dim × r); 0 = identity */
   adapterRank: z.number().int().min(0).max(256).default(8),
+  /** also update the history rows through the adapter (false = only W learns from history) */
+  historyGrad: z.boolean().default(true),
   /** L2 on the shared adapter */
   regAdapter: z.number().min(0).max(10).default(0.001),
   /** sampled negatives per positive */

@@ -77,14 +77,14 @@ export class RecommenderModel {
     this.scoreBuf = new Float32Array(weights.numItems);
   }
 
-  /** Random item rows (uniform, std `initStd`), zero biases, W = I (α = 1, A = 0, B random as in LoRA). */
+  /** Random item rows (uniform, std `initStd`), zero biases, W = 0 (α = 0, A = 0, B random as in LoRA): the model starts as plain MF and learns to use the history only where it helps. */
   static create(numItems: number, config: ModelConfig, rng: Rng): RecommenderModel {
     const w = createWeights(numItems, config.dim, config.adapterRank);
     const a = config.initStd * Math.sqrt(3);
     for (let i = 0; i < w.itemEmb.length; i++) w.itemEmb[i] = (rng() * 2 - 1) * a;
     const half = config.dim * config.adapterRank;
     for (let i = half; i < 2 * half; i++) w.adapter[i] = (rng() * 2 - 1) * a;
-    w.adapter[2 * half] = 1;
+    w.adapter[2 * half] = 0;
     return new RecommenderModel(w, config);
   }
 
@@ -421,6 +421,7 @@ export class RecommenderModel {
         }
       }
     }
+    if (!cfg.historyGrad) return;
     let sq = 0;
     for (let k = 0; k < d; k++) {
       dm[k] /= hl;
