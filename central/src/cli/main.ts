@@ -1,6 +1,7 @@
 import { isDomainError } from '@edgerec/proto-schemas';
 import { benchCommand, benchUsage } from './bench-command.js';
 import { evalCommand, evalUsage } from './eval-command.js';
+import { simulateCommand, simulateUsage } from './simulate-command.js';
 
 /** Where a command writes: stdout for results (JSON), stderr for progress and errors. */
 export interface CliIo {
@@ -13,6 +14,7 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 const commands: Record<string, { run: Command; usage: string }> = {
   eval: { run: evalCommand, usage: evalUsage },
   bench: { run: benchCommand, usage: benchUsage },
+  simulate: { run: simulateCommand, usage: simulateUsage },
 };
 
 const usage = (): string =>
