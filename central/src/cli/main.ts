@@ -1,5 +1,7 @@
 import { isDomainError } from '@edgerec/proto-schemas';
 import { benchCommand, benchUsage } from './bench-command.js';
+import { brokerCommand, brokerUsage } from './broker-command.js';
+import { centralCommand, centralUsage } from './central-command.js';
 import { evalCommand, evalUsage } from './eval-command.js';
 import { simulateCommand, simulateUsage } from './simulate-command.js';
 
@@ -14,7 +16,13 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 const commands: Record<string, { run: Command; usage: string }> = {
   eval: { run: evalCommand, usage: evalUsage },
   bench: { run: benchCommand, usage: benchUsage },
+  broker: { run: brokerCommand, usage: brokerUsage },
+  central: { run: centralCommand, usage: centralUsage },
   simulate: { run: simulateCommand, usage: simulateUsage },
+  edge: {
+    run: async (argv, io) => (await import('@edgerec/edge/cli')).edgeCommand(argv, io.out),
+    usage: 'edgerec edge --id ID --region R --port P --db FILE [--items N] [--dim D] [--host H] [--broker URL ...]',
+  },
 };
 
 const usage = (): string =>

@@ -399,17 +399,21 @@ export class RecommenderModel {
       const v = this.v;
       const bOff = d * r;
       const reg = cfg.regAdapter;
-      let sqA = 0;
-      let sqB = 0;
+      // ‖dq ⊗ u‖² = ‖dq‖²·‖u‖² exactly; the small L2 term is left out of the Adagrad norm.
+      let dq2 = 0;
+      let m2 = 0;
       for (let k = 0; k < d; k++) {
-        const row = k * r;
-        for (let j = 0; j < r; j++) {
-          const ga = dq[k] * u[j] - reg * W[row + j];
-          const gb = m[k] * v[j] - reg * W[bOff + row + j];
-          sqA += ga * ga;
-          sqB += gb * gb;
-        }
+        dq2 += dq[k] * dq[k];
+        m2 += m[k] * m[k];
       }
+      let u2 = 0;
+      let v2 = 0;
+      for (let j = 0; j < r; j++) {
+        u2 += u[j] * u[j];
+        v2 += v[j] * v[j];
+      }
+      const sqA = dq2 * u2;
+      const sqB = m2 * v2;
       const n = d * r;
       const lrA = this.adapterLr(0, sqA / n);
       const lrB = this.adapterLr(1, sqB / n);
