@@ -1,0 +1,84 @@
+import { parseArgs } from 'node:util';
+import { DomainError, NodeId, Region } from '@edgerec/proto-schemas';
+import { pino } from 'pino';
+import { z } from 'zod';
+import { startEdgeNode } from './edge-node.js';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Flags of `edgerec edge`. */
+export const EdgeFlags = z.object({
+  id: NodeId,
+  region: Region,
+  port: int(0, 65535),
+  db: z.string().min(1),
+  host: z.string().min(1).default('127.0.0.1'),
+  items: int(1, 10_000_000).optional(),
+  dim: int(2, 1024).optional(),
+  seed: int(0, 2 ** 32 - 1).default(1),
+  'checkpoint-events': int(1, 1e9).optional(),
+  'checkpoint-ms': int(1, 1e9).optional(),
+  'rate-per-user': z.coerce.number().positive().max(1e6).optional(),
+  'prox-mu': z.coerce.number().min(0).max(10).optional(),
+  'replay-prob': z.coerce.number().min(0).max(1).optional(),
+  durability: z.enum(['process', 'power']).default('power'),
+  'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type EdgeFlags = z.infer<typeof EdgeFlags>;
+
+export const edgeUsage =
+  'edge --id ID --region R --port P --db FILE [--items N] [--dim D] [--host H] [--seed S] [--durability power|process]\n' +
+  '       [--rate-per-user N] [--prox-mu MU] [--replay-prob P] [--checkpoint-events N] [--checkpoint-ms MS] [--log-level L]';
+
+const FLAG_NAMES = Object.keys(EdgeFlags.shape);
+
+/** Parses and validates `edgerec edge` flags; anything wrong is `DomainError('bad_flag', 400)`. */
+export function parseEdgeFlags(argv: string[]): EdgeFlags {
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({
+      args: argv, strict: true, allowPositionals: false,
+      options: Object.fromEntries(FLAG_NAMES.map((n) => [n, { type: 'string' as const }])),
+    }));
+  } catch (e) {
+    throw new DomainError('bad_flag', 400, (e as Error).message);
+  }
+  const parsed = EdgeFlags.safeParse(values);
+  if (!parsed.success) {
+    throw new DomainError('bad_flag', 400, parsed.error.issues.map((i) => `--${i.path.join('.') || '?'}: ${i.message}`).join('; '));
+  }
+  return parsed.data;
+}
+
+/**
+ * `edgerec edge …`: starts an edge node, prints one JSON line
+ * `{"event":"listening","url":…}` on stdout when it serves (logs go to stderr), and
+ * resolves with exit code 0 after SIGINT/SIGTERM and a graceful stop.
+ *
+ * @example
+ * process.exitCode = await edgeCommand(['--id', 'edge-1', '--region', 'eu', '--port', '8080', '--db', 'edge-1.db']);
+ */
+export async function edgeCommand(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const f = parseEdgeFlags(argv);
+  const logger = pino({ level: f['log-level'], base: { nodeId: f.id } }, pino.destination(2));
+  const node = await startEdgeNode({
+    id: f.id, region: f.region, port: f.port, host: f.host, dbPath: f.db, numItems: f.items, dim: f.dim, seed: f.seed,
+    durability: f.durability, logger,
+    learner: { checkpointEvents: f['checkpoint-events'], checkpointMs: f['checkpoint-ms'], replayProb: f['replay-prob'] },
+    modelConfig: f['prox-mu'] === undefined ? undefined : { proxMu: f['prox-mu'] },
+    rateLimit: f['rate-per-user'] ? { perSecond: f['rate-per-user'], burst: Math.max(1, 2 * f['rate-per-user']) } : undefined,
+  });
+  out.write(`${JSON.stringify({ event: 'listening', url: node.url, id: f.id, region: f.region, modelVersion: node.core.holder.version })}\n`);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'stopping');
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await node.stop();
+  return 0;
+}

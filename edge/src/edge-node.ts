@@ -1,0 +1,94 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { DomainError } from '@edgerec/proto-schemas';
+import { type Durability, openEdgeDatabase } from '@edgerec/services/store';
+import type { Hono } from 'hono';
+import { pino, type Logger } from 'pino';
+import { createEdgeApp } from './edge-app.js';
+import { createEdgeCore, type EdgeCore, type EdgeCoreOptions } from './edge-core.js';
+import type { SyncClient } from './sync-client.js';
+
+export interface EdgeNodeOptions {
+  id: string;
+  region: string;
+  /** 0 picks a free port */
+  port: number;
+  dbPath: string;
+  host?: string;
+  /** synthetic catalog size `i0 … i{N-1}` when the database is new (default 1000) */
+  numItems?: number;
+  dim?: number;
+  seed?: number;
+  logger?: Logger;
+  durability?: Durability;
+  learner?: EdgeCoreOptions['learner'];
+  rateLimit?: EdgeCoreOptions['rateLimit'];
+  modelConfig?: EdgeCoreOptions['modelConfig'];
+  sync?: SyncClient;
+}
+
+/** A running edge node. */
+export interface EdgeNode {
+  url: string;
+  port: number;
+  core: EdgeCore;
+  app: Hono;
+  /** Graceful stop: no new connections, sync stopped, learner checkpointed, database closed. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an edge node: opens (or creates) its SQLite file, loads or creates the model,
+ * starts the learner and the sync client (no-op by default) and serves HTTP on
+ * `host:port` (loopback by default).
+ *
+ * @example
+ * const node = await startEdgeNode({ id: 'edge-1', region: 'eu', port: 0, dbPath: 'edge-1.db', numItems: 5000 });
+ * await fetch(`${node.url}/v1/recommendations?user=u1`);
+ * await node.stop();
+ */
+export async function startEdgeNode(opts: EdgeNodeOptions): Promise<EdgeNode> {
+  const logger = opts.logger ?? pino({ level: 'info' }, pino.destination(2));
+  const edb = openEdgeDatabase(opts.dbPath, { durability: opts.durability });
+  let core: EdgeCore;
+  try {
+    core = createEdgeCore({
+      edb, nodeId: opts.id, region: opts.region, seed: opts.seed ?? 1, numItems: opts.numItems, dim: opts.dim,
+      logger, learner: opts.learner, rateLimit: opts.rateLimit, modelConfig: opts.modelConfig, sync: opts.sync,
+    });
+  } catch (e) {
+    edb.close();
+    throw e;
+  }
+  const app = createEdgeApp(core);
+  const host = opts.host ?? '127.0.0.1';
+  let server: Server;
+  const port = await new Promise<number>((resolve, reject) => {
+    server = serve({ fetch: app.fetch, port: opts.port, hostname: host }, (info: AddressInfo) => resolve(info.port)) as Server;
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      reject(new DomainError('listen_failed', 500, `cannot listen on ${host}:${opts.port}: ${e.code ?? e.message}`));
+    });
+  }).catch((e) => {
+    core.close();
+    throw e;
+  });
+  await core.sync.start({ holder: core.holder, checkpoint: () => core.learner.checkpoint() });
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url, nodeId: opts.id, region: opts.region, modelVersion: core.holder.version, numItems: core.holder.numItems }, 'edge node listening');
+  let stopping: Promise<void> | null = null;
+  return {
+    url, port, core, app,
+    stop: () =>
+      (stopping ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const force = setTimeout(() => server.closeAllConnections(), 2000);
+        await closed;
+        clearTimeout(force);
+        await core.sync.stop().catch((e) => logger.warn({ err: e }, 'sync stop failed'));
+        core.close();
+        logger.info('edge node stopped');
+      })()),
+  };
+}

@@ -1,0 +1,329 @@
+import { SeededRandom } from '@edgerec/services/data';
+import { pushRecent, type UserState } from '@edgerec/services/model';
+import type { AppliedWatermark, EdgeDatabase, ModelCheckpoint, StoredEvent } from '@edgerec/services/store';
+import type { Logger } from 'pino';
+import type { ModelHolder } from './model-holder.js';
+import { optimizerStateOf } from './model-state-access.js';
+import { DirtyRows } from './dirty-rows.js';
+import { ReplayReservoir } from './replay-reservoir.js';
+import { SeqWaiters } from './seq-waiters.js';
+import { UserStateCache } from './user-state-cache.js';
+
+/** Hooks for metrics; all optional. */
+export interface LearnerObserver {
+  /** one event learned, `lagMs` after its commit */
+  applied?(lagMs: number): void;
+  checkpointed?(info: { ms: number; rows: number; users: number }): void;
+}
+
+export interface OnlineLearnerOptions {
+  /** seeds the per-event random streams (negatives, replay, new users) */
+  seed: number;
+  clock?: () => number;
+  /** events read from the log per query (default 256) */
+  batchSize?: number;
+  /** longest stretch of learning before yielding to the event loop, ms (default 8) */
+  sliceMs?: number;
+  /** checkpoint after this many applied events … (default 20 000: bounds the replay after a crash to ~1 s of learning) */
+  checkpointEvents?: number;
+  /** … or this long after the first un-checkpointed one, ms (default 1000) */
+  checkpointMs?: number;
+  /** user states kept in memory (default 10 000) */
+  maxCachedUsers?: number;
+  /** replay reservoir size (default 1000; 0 = no replay) */
+  replayCapacity?: number;
+  /** chance per new event of also replaying one past event (default 0.05) */
+  replayProb?: number;
+  observer?: LearnerObserver;
+  logger?: Logger;
+}
+
+/** Counters for `/v1/learner` and tests. */
+export interface LearnerStats extends AppliedWatermark {
+  /** watermark of the last checkpoint (what a crash would resume from) */
+  checkpointSeq: number;
+  /** watermark this process started from */
+  startedFromSeq: number;
+  replayed: number;
+  cachedUsers: number;
+  dirtyUsers: number;
+  replaySize: number;
+}
+
+/** Independent random stream per event seq: replaying an event after a crash redraws the same numbers. */
+export const eventRng = (seed: number, seq: number): SeededRandom =>
+  new SeededRandom((seed ^ Math.imul(seq >>> 0, 0x9e3779b1) ^ Math.floor(seq / 4294967296)) >>> 0);
+
+/**
+ * Learns committed events off the request path. Ingest commits events and calls `notify()`;
+ * the learner reads the log after its watermark in small slices (yielding to HTTP between
+ * them), runs `model.learnOne` per event with the user's cached state, occasionally replays
+ * a past event, and checkpoints — model rows, user states, reservoir and watermark in one
+ * transaction — every `checkpointEvents` events or `checkpointMs`. After a crash it resumes
+ * after the checkpointed watermark and, because every event's randomness comes from its seq,
+ * reproduces exactly the state it had lost: each event takes effect exactly once.
+ *
+ * @example
+ * const learner = new OnlineLearner(edgeDb, holder, watermark, overlayRows, { seed: 7 });
+ * learner.start();
+ * edgeDb.events.insertBatch(events, Date.now()); learner.notify();
+ * await learner.waitForApplied(edgeDb.events.maxSeq(), 1000); // read-your-writes
+ */
+export class OnlineLearner {
+  private readonly cache: UserStateCache;
+  private readonly reservoir: ReplayReservoir;
+  private readonly opts: Required<Omit<OnlineLearnerOptions, 'observer' | 'logger'>>;
+  private readonly waiters = new SeqWaiters(() => this.appliedSeq);
+  private appliedSeq: number;
+  private appliedCount: number;
+  private appliedSeqSum: number;
+  private checkpointSeq: number;
+  private readonly startedFromSeq: number;
+  private sinceCheckpoint = 0;
+  private firstUncheckpointedAt = 0;
+  private replayed = 0;
+  private running = false;
+  private scheduled = false;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly dirtyRows: DirtyRows;
+  private readonly observer: LearnerObserver | undefined;
+  private readonly logger: Logger | undefined;
+
+  constructor(
+    private readonly edb: EdgeDatabase,
+    private readonly holder: ModelHolder,
+    watermark: AppliedWatermark,
+    overlayRows: ArrayLike<number>,
+    options: OnlineLearnerOptions,
+  ) {
+    this.opts = {
+      seed: options.seed, clock: options.clock ?? Date.now, batchSize: options.batchSize ?? 256,
+      sliceMs: options.sliceMs ?? 8, checkpointEvents: options.checkpointEvents ?? 20_000,
+      checkpointMs: options.checkpointMs ?? 1000, maxCachedUsers: options.maxCachedUsers ?? 10_000,
+      replayCapacity: options.replayCapacity ?? 1000, replayProb: options.replayProb ?? 0.05,
+    };
+    this.observer = options.observer;
+    this.logger = options.logger;
+    this.cache = new UserStateCache(this.opts.maxCachedUsers);
+    this.reservoir = new ReplayReservoir(this.opts.replayCapacity);
+    this.reservoir.restore(edb.replay.all(), edb.config.get<number>('learner.replaySeen') ?? 0);
+    ({ appliedSeq: this.appliedSeq, appliedCount: this.appliedCount, appliedSeqSum: this.appliedSeqSum } = watermark);
+    this.checkpointSeq = this.startedFromSeq = this.appliedSeq;
+    this.dirtyRows = new DirtyRows(holder.model.tracker.counts, overlayRows);
+    holder.onSwap(() => this.checkpoint());
+  }
+
+  /** Starts consuming the log (catching up on anything committed before). */
+  start(): void {
+    this.running = true;
+    this.notify();
+  }
+
+  /** Wakes the learner after new events were committed. Cheap; safe to call per request. */
+  notify(): void {
+    if (!this.running || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.tick);
+  }
+
+  /**
+   * Stops learning. With `checkpoint` (the default, graceful stop) the current state is
+   * persisted first; `checkpoint: false` simulates a crash (tests).
+   */
+  stop({ checkpoint = true } = {}): void {
+    if (checkpoint && this.running && this.edb.db.open) this.checkpoint();
+    this.running = false;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    this.waiters.releaseAll();
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Highest seq whose event has been learned (in memory, maybe not checkpointed yet). */
+  get applied(): number {
+    return this.appliedSeq;
+  }
+
+  /** Resolves true once every event up to `seq` is learned, false after `timeoutMs` or on stop. */
+  waitForApplied(seq: number, timeoutMs: number): Promise<boolean> {
+    if (this.appliedSeq >= seq) return Promise.resolve(true);
+    if (!this.running) return Promise.resolve(false);
+    const done = this.waiters.wait(seq, timeoutMs);
+    this.notify();
+    return done;
+  }
+
+  stats(): LearnerStats {
+    return {
+      appliedSeq: this.appliedSeq, appliedCount: this.appliedCount, appliedSeqSum: this.appliedSeqSum,
+      checkpointSeq: this.checkpointSeq, startedFromSeq: this.startedFromSeq, replayed: this.replayed,
+      cachedUsers: this.cache.size, dirtyUsers: this.cache.dirtyCount, replaySize: this.reservoir.size,
+    };
+  }
+
+  /**
+   * The user's current private state for serving: the learner's cached copy, else the
+   * stored one; undefined for a user the learner has never seen. Do not mutate it.
+   */
+  userState(user: string): UserState | undefined {
+    return this.cache.peek(user) ?? this.edb.users.get(user);
+  }
+
+  /**
+   * Forgets an erased user's in-memory state (cached vector, reservoir slots). The caller
+   * deletes the stored rows in its own transaction first; the shared rows keep what they
+   * learned, which carries no per-user data.
+   */
+  forgetUser(user: string): void {
+    this.cache.delete(user);
+    this.reservoir.removeUser(user);
+  }
+
+  /** Persists everything learned so far in one transaction. */
+  checkpoint(): void {
+    if (!this.edb.db.open) return;
+    const started = performance.now();
+    const { model } = this.holder;
+    const counts = model.tracker.counts;
+    const install = this.holder.pendingInstall;
+    const dirtyRows = this.dirtyRows.collect(counts, install);
+    const users = [...this.cache.dirtyEntries()];
+    if (!install && dirtyRows.length === 0 && users.length === 0 && this.checkpointSeq === this.appliedSeq) return;
+    const opt = optimizerStateOf(model);
+    const cp: ModelCheckpoint = {
+      weights: model.weights, dirtyRows, itemAccum: opt.itemAccum, counts, adapterAccum: opt.adapterAccum,
+      adapterCount: model.tracker.adapterCount, samples: model.tracker.samples,
+      appliedSeq: this.appliedSeq, appliedCount: this.appliedCount, appliedSeqSum: this.appliedSeqSum,
+    };
+    const now = this.opts.clock();
+    this.edb.transaction(() => {
+      if (install) {
+        const h = this.holder;
+        const stored = this.edb.catalog.count();
+        const ids: string[] = [];
+        for (let i = stored; i < h.catalog.size; i++) ids.push(h.catalog.idOf(i));
+        this.edb.catalog.append(ids);
+        const meta = {
+          version: h.version, parent: h.parent, numItems: h.numItems, dim: model.config.dim, config: model.config,
+          lastSyncAt: h.lastSyncAt, adapterCount: cp.adapterCount, samples: cp.samples,
+          appliedSeq: cp.appliedSeq, appliedCount: cp.appliedCount, appliedSeqSum: cp.appliedSeqSum,
+        };
+        this.edb.models.install(meta, h.base, cp, now);
+      } else {
+        this.edb.models.checkpoint(cp, now);
+      }
+      for (const [user, s] of users) this.edb.users.put(user, s, now);
+      this.edb.replay.put(this.reservoir.dirtyEntries());
+      this.edb.config.set('learner.replaySeen', this.reservoir.seen);
+    });
+    this.holder.pendingInstall = false;
+    this.dirtyRows.committed(counts, dirtyRows);
+    this.cache.clearDirty();
+    this.reservoir.clearDirty();
+    this.checkpointSeq = this.appliedSeq;
+    this.sinceCheckpoint = 0;
+    this.observer?.checkpointed?.({ ms: performance.now() - started, rows: dirtyRows.length, users: users.length });
+  }
+
+  private readonly tick = (): void => {
+    this.scheduled = false;
+    if (!this.running) return;
+    const start = performance.now();
+    let more = false;
+    try {
+      const { batchSize, sliceMs } = this.opts;
+      for (;;) {
+        const batch = this.edb.events.pendingAfter(this.appliedSeq, batchSize);
+        for (let i = 0; i < batch.length && !more; i++) {
+          this.apply(batch[i]);
+          if (this.cache.size > this.cache.capacity && !this.cache.evictClean()) {
+            this.checkpoint();
+            this.cache.evictClean();
+          }
+          if ((i & 15) === 15 && performance.now() - start > sliceMs) more = true;
+        }
+        if (more) break;
+        if (batch.length < batchSize) {
+          // The log is drained: skip over seqs whose events were erased, so waiters on them resolve.
+          this.appliedSeq = Math.max(this.appliedSeq, this.edb.events.maxSeq());
+          break;
+        }
+        if (performance.now() - start > sliceMs) {
+          more = true;
+          break;
+        }
+      }
+      this.maybeCheckpoint();
+    } catch (e) {
+      if (!this.edb.db.open) return;
+      this.logger?.error({ err: e }, 'learner step failed; retrying');
+      this.armTimer(1000);
+      return;
+    } finally {
+      this.waiters.release();
+    }
+    if (more) this.notify();
+    else if (this.sinceCheckpoint > 0) this.armTimer(this.opts.checkpointMs);
+  };
+
+  private apply(ev: StoredEvent): void {
+    const { model } = this.holder;
+    if (ev.itemIdx < model.numItems) {
+      const rng = eventRng(this.opts.seed, ev.seq);
+      const next = rng.nextFloat;
+      let state = this.cache.get(ev.user);
+      if (!state) {
+        state = this.edb.users.get(ev.user) ?? model.newUser(next);
+        this.cache.set(ev.user, state);
+      }
+      const seen = new Set(state.recent);
+      model.learnOne({ user: state, item: ev.itemIdx, weight: ev.weight, seen }, next);
+      if (this.opts.replayProb > 0 && next() < this.opts.replayProb) this.replayOne(next);
+      this.reservoir.offer({ user: ev.user, itemIdx: ev.itemIdx, weight: ev.weight }, next);
+      pushRecent(state, ev.itemIdx, model.config.historyLen);
+      this.cache.markDirty(ev.user);
+    }
+    if (this.sinceCheckpoint === 0) this.firstUncheckpointedAt = this.opts.clock();
+    this.appliedSeq = ev.seq;
+    this.appliedCount++;
+    this.appliedSeqSum += ev.seq;
+    this.sinceCheckpoint++;
+    this.observer?.applied?.(this.opts.clock() - ev.committedAt);
+  }
+
+  /** Re-learns a remembered event on a copy of its user's state: shared rows only. */
+  private replayOne(rng: () => number): void {
+    const s = this.reservoir.sample(rng);
+    if (!s || s.itemIdx >= this.holder.numItems) return;
+    const owner = this.cache.peek(s.user) ?? this.edb.users.get(s.user);
+    if (!owner) return;
+    const user: UserState = { vec: owner.vec.slice(), accum: owner.accum, recent: owner.recent.slice() };
+    this.holder.model.learnOne({ user, item: s.itemIdx, weight: s.weight }, rng);
+    this.replayed++;
+  }
+
+  private maybeCheckpoint(): void {
+    if (this.sinceCheckpoint === 0) return;
+    const due = this.opts.clock() - this.firstUncheckpointedAt >= this.opts.checkpointMs;
+    if (this.sinceCheckpoint >= this.opts.checkpointEvents || due) this.checkpoint();
+  }
+
+  private armTimer(ms: number): void {
+    if (this.idleTimer || !this.running) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (!this.running || !this.edb.db.open) return;
+      try {
+        this.maybeCheckpoint();
+      } catch (e) {
+        this.logger?.error({ err: e }, 'checkpoint failed');
+      }
+      this.notify();
+      if (this.sinceCheckpoint > 0) this.armTimer(this.opts.checkpointMs);
+    }, ms);
+    this.idleTimer.unref();
+  }
+}

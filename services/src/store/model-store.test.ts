@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ModelWeights } from '../model/weights.js';
+import { type EdgeDatabase, openEdgeDatabase } from './edge-database.js';
+import type { ModelCheckpoint, ModelMeta } from './model-store.js';
+
+let dir: string;
+let edb: EdgeDatabase;
+const path = () => join(dir, 'edge.db');
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'edgerec-model-'));
+  edb = openEdgeDatabase(path());
+});
+afterEach(() => {
+  edb.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const N = 5;
+const D = 3;
+function weights(seed: number): ModelWeights {
+  return {
+    numItems: N, dim: D,
+    itemEmb: Float32Array.from({ length: N * D }, (_, i) => seed + i / 7),
+    itemBias: Float32Array.from({ length: N }, (_, i) => seed - i / 3),
+    adapter: Float32Array.from({ length: 2 * D + 1 }, (_, i) => seed * i),
+  };
+}
+const meta: ModelMeta = {
+  version: 2, parent: 1, numItems: N, dim: D, config: { dim: D }, lastSyncAt: null, adapterCount: 0, samples: 0,
+  appliedSeq: 0, appliedCount: 0, appliedSeqSum: 0,
+};
+function checkpoint(w: ModelWeights, dirtyRows: number[], appliedSeq: number): ModelCheckpoint {
+  return {
+    weights: w, dirtyRows, itemAccum: new Float32Array(N).fill(0.5), counts: new Uint32Array(N).fill(3),
+    adapterAccum: new Float64Array([1, 2, 3]), adapterCount: 4, samples: 9,
+    appliedSeq, appliedCount: appliedSeq, appliedSeqSum: (appliedSeq * (appliedSeq + 1)) / 2,
+  };
+}
+
+describe('ModelStore', () => {
+  it('installs base weights and returns them with an empty overlay', () => {
+    expect(edb.models.exists()).toBe(false);
+    expect(edb.models.load()).toBeUndefined();
+    const base = weights(1);
+    edb.models.install(meta, base, checkpoint(base, [], 0), 10);
+    const loaded = edb.models.load()!;
+    expect(loaded.meta).toMatchObject({ version: 2, parent: 1, numItems: N, dim: D, config: { dim: D }, appliedSeq: 0 });
+    expect(loaded.base).toEqual(base);
+    expect(loaded.overlay.rows).toEqual(new Uint32Array(0));
+  });
+
+  it('upserts only dirty rows at a checkpoint and resumes the watermark after a reopen', () => {
+    const base = weights(1);
+    edb.models.install(meta, base, checkpoint(base, [], 0), 10);
+    const local = weights(2);
+    edb.models.checkpoint(checkpoint(local, [1, 3], 7), 11);
+    edb.models.checkpoint(checkpoint(local, [3], 9), 12);
+    edb.close();
+    edb = openEdgeDatabase(path());
+    const loaded = edb.models.load()!;
+    expect(loaded.meta).toMatchObject({ appliedSeq: 9, appliedCount: 9, appliedSeqSum: 45, adapterCount: 4, samples: 9 });
+    expect(Array.from(loaded.overlay.rows)).toEqual([1, 3]);
+    expect(Array.from(loaded.overlay.emb.subarray(D, 2 * D))).toEqual(Array.from(local.itemEmb.subarray(3 * D, 4 * D)));
+    expect(Array.from(loaded.overlay.bias)).toEqual([local.itemBias[1], local.itemBias[3]]);
+    expect(Array.from(loaded.overlay.counts)).toEqual([3, 3]);
+    expect(loaded.adapter).toEqual(local.adapter);
+    expect(Array.from(loaded.adapterAccum)).toEqual([1, 2, 3]);
+    expect(loaded.base).toEqual(base);
+  });
+
+  it('refuses a checkpoint before any model was installed', () => {
+    expect(() => edb.models.checkpoint(checkpoint(weights(1), [0], 1), 1)).toThrow(/installed/);
+  });
+
+  it('leaves rows and watermark untouched when the enclosing transaction fails', () => {
+    const base = weights(1);
+    edb.models.install(meta, base, checkpoint(base, [], 0), 10);
+    expect(() => edb.transaction(() => {
+      edb.models.checkpoint(checkpoint(weights(5), [0, 1, 2], 50), 11);
+      throw new Error('crash after the rows');
+    })).toThrow('crash');
+    const loaded = edb.models.load()!;
+    expect(loaded.meta.appliedSeq).toBe(0);
+    expect(loaded.overlay.rows.length).toBe(0);
+  });
+
+  it('install replaces the previous base and clears the overlay', () => {
+    const base = weights(1);
+    edb.models.install(meta, base, checkpoint(base, [], 0), 10);
+    edb.models.checkpoint(checkpoint(weights(2), [0, 1], 3), 11);
+    edb.models.install({ ...meta, version: 3, parent: 2 }, weights(7), checkpoint(weights(7), [4], 3), 12);
+    const loaded = edb.models.load()!;
+    expect(loaded.meta).toMatchObject({ version: 3, parent: 2, appliedSeq: 3 });
+    expect(loaded.base).toEqual(weights(7));
+    expect(Array.from(loaded.overlay.rows)).toEqual([4]);
+  });
+});
