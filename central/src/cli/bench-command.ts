@@ -7,12 +7,18 @@ type BenchRunner = (argv: string[]) => Promise<unknown>;
 
 const num = z.coerce.number().int().positive();
 
+/** parseArgs options: the named string flags plus boolean ones (`--json` by default). */
+const flagSpec = (strings: string[], booleans: string[] = ['json']) => ({
+  ...Object.fromEntries(strings.map((k) => [k, { type: 'string' as const }])),
+  ...Object.fromEntries(booleans.map((k) => [k, { type: 'boolean' as const }])),
+});
+
 /** Benchmarks by name; each returns one JSON-able object (the last stdout line). */
 const benches: Record<string, BenchRunner> = {
   async train(argv) {
     const f = parseFlags(
       argv,
-      { epochs: { type: 'string' }, seed: { type: 'string' }, dim: { type: 'string' }, json: { type: 'boolean' } },
+      flagSpec(['epochs', 'seed', 'dim']),
       z.object({ epochs: num.optional(), seed: num.optional(), dim: num.optional(), json: z.boolean().optional() }),
     );
     const { runTrainBench } = await import('@edgerec/services/bench/train-bench');
@@ -21,15 +27,7 @@ const benches: Record<string, BenchRunner> = {
   async aggregate(argv) {
     const f = parseFlags(
       argv,
-      {
-        nodes: { type: 'string' },
-        rows: { type: 'string' },
-        dim: { type: 'string' },
-        touched: { type: 'string' },
-        strategy: { type: 'string' },
-        seed: { type: 'string' },
-        json: { type: 'boolean' },
-      },
+      flagSpec(['nodes', 'rows', 'dim', 'touched', 'strategy', 'seed']),
       z.object({
         nodes: num.optional(),
         rows: num.optional(),
@@ -42,6 +40,42 @@ const benches: Record<string, BenchRunner> = {
     );
     const { runAggregateBench } = await import('@edgerec/services/bench/aggregate-bench');
     return runAggregateBench({ ...f, strategy: f.strategy ? { name: f.strategy } : undefined });
+  },
+  async serve(argv) {
+    const f = parseFlags(
+      argv,
+      flagSpec(['items', 'dim', 'queries', 'seconds', 'rate', 'ingest-rate', 'seed'], ['json', 'no-http']),
+      z.object({
+        items: num.optional(),
+        dim: num.optional(),
+        queries: num.optional(),
+        seconds: z.coerce.number().positive().max(600).optional(),
+        rate: num.optional(),
+        'ingest-rate': z.coerce.number().int().min(0).optional(),
+        seed: num.optional(),
+        json: z.boolean().optional(),
+        'no-http': z.boolean().optional(),
+      }),
+    );
+    const { runServeBench } = await import('@edgerec/edge/bench/serve-bench');
+    return runServeBench({ ...f, ingestRate: f['ingest-rate'], http: !f['no-http'], json: true });
+  },
+  async ingest(argv) {
+    const f = parseFlags(
+      argv,
+      flagSpec(['events', 'batch', 'items', 'dim', 'durability', 'seed']),
+      z.object({
+        events: num.optional(),
+        batch: num.optional(),
+        items: num.optional(),
+        dim: num.optional(),
+        durability: z.enum(['power', 'process']).optional(),
+        seed: num.optional(),
+        json: z.boolean().optional(),
+      }),
+    );
+    const { runIngestBench } = await import('@edgerec/edge/bench/ingest-bench');
+    return runIngestBench({ ...f, json: true });
   },
 };
 

@@ -7,6 +7,12 @@ import { selectTopK, type ScoredItem } from './top-k.js';
 /** Initial value of the row-wise Adagrad accumulators: bounds the very first steps. */
 const ACCUM_INIT = 0.1;
 
+/** Row-wise Adagrad state of the shared parameters (item rows; the adapter's A, B and α). */
+export interface OptimizerState {
+  itemAccum: Float32Array;
+  adapterAccum: Float64Array;
+}
+
 /** One implicit-feedback training example. */
 export interface LearnExample {
   user: UserState;
@@ -86,6 +92,14 @@ export class RecommenderModel {
     for (let i = half; i < 2 * half; i++) w.adapter[i] = (rng() * 2 - 1) * a;
     w.adapter[2 * half] = 0;
     return new RecommenderModel(w, config);
+  }
+
+  /**
+   * The row-wise Adagrad accumulators, by reference: an edge checkpoint persists them so a
+   * restart keeps its step sizes and replayed events reproduce the state they made before.
+   */
+  optimizerState(): OptimizerState {
+    return { itemAccum: this.itemAccum, adapterAccum: this.adapterAccum };
   }
 
   get numItems(): number {
