@@ -4,6 +4,7 @@ import { brokerCommand, brokerUsage } from './broker-command.js';
 import { centralCommand, centralUsage } from './central-command.js';
 import { evalCommand, evalUsage } from './eval-command.js';
 import { simulateCommand, simulateUsage } from './simulate-command.js';
+import { startCommand, startUsage } from './start-command.js';
 
 /** Where a command writes: stdout for results (JSON), stderr for progress and errors. */
 export interface CliIo {
@@ -18,6 +19,7 @@ const commands: Record<string, { run: Command; usage: string }> = {
   bench: { run: benchCommand, usage: benchUsage },
   broker: { run: brokerCommand, usage: brokerUsage },
   central: { run: centralCommand, usage: centralUsage },
+  start: { run: startCommand, usage: startUsage },
   simulate: { run: simulateCommand, usage: simulateUsage },
   edge: {
     run: async (argv, io) => (await import('@edgerec/edge/cli')).edgeCommand(argv, io.out),

@@ -46,6 +46,7 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const tty = (io.err as NodeJS.WriteStream).isTTY === true;
+  io.out.write(`${JSON.stringify({ event: 'listening', role: 'simulator', edges })}\n`);
   const stats = await runFleet({
     edges,
     synthetic: {
@@ -60,6 +61,7 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
     maxEvents: f.events,
     durationMs: f['duration-s'] * 1000,
     recommendEvery: f['recommend-every'],
+    loop: f.events === 0 && f['duration-s'] === 0,
     signal: ctl.signal,
     onProgress: tty
       ? (s) => io.err.write(`\rsimulate: ${s.events_sent} events, ${s.recommendation_requests} recs, hit@10 ${(s.hit_rate_at_10 * 100).toFixed(1)}%, p99 ${s.rec_p99_ms} ms   `)

@@ -101,3 +101,13 @@ describe('EdgeClient', () => {
     await expect(client.recommendations({ user: 'u1' })).rejects.toMatchObject({ code: 'timeout' });
   });
 });
+
+describe('FileBufferStorage', () => {
+  it('keeps the newest snapshot when saves overlap', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'edgerec-sdk-')), 'buffer.json');
+    const storage = new FileBufferStorage(path);
+    const ev = (i: number) => ({ eventId: `e${i}`, user: 'u', item: 'i', type: 'view' as const });
+    await Promise.all([1, 2, 3, 4, 5].map((n) => storage.save(Array.from({ length: n }, (_, i) => ev(i)))));
+    expect((await storage.load()).length).toBe(5);
+  });
+});

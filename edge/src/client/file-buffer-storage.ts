@@ -8,6 +8,10 @@ import type { BufferStorage } from './buffer-storage.js';
  * silently an empty buffer: losing buffered events must never be quiet.
  */
 export class FileBufferStorage implements BufferStorage {
+  /** saves run one after another, in call order, so the newest snapshot is the one that stays */
+  private queue: Promise<void> = Promise.resolve();
+  private seq = 0;
+
   constructor(private readonly path: string) {}
 
   async load(): Promise<EventIn[]> {
@@ -23,9 +27,15 @@ export class FileBufferStorage implements BufferStorage {
     return parsed.data;
   }
 
-  async save(events: EventIn[]): Promise<void> {
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(events));
-    await rename(tmp, this.path);
+  save(events: EventIn[]): Promise<void> {
+    const text = JSON.stringify(events);
+    const tmp = `${this.path}.${process.pid}.${this.seq++}.tmp`;
+    const write = async (): Promise<void> => {
+      await writeFile(tmp, text);
+      await rename(tmp, this.path);
+    };
+    const next = this.queue.then(write, write);
+    this.queue = next.catch(() => {});
+    return next;
   }
 }

@@ -14,6 +14,8 @@ export interface FleetOptions {
   durationMs: number;
   /** ask for recommendations before every n-th event (1 = always) */
   recommendEvery: number;
+  /** replay the stream again (with new event ids) when it runs out */
+  loop?: boolean;
   onProgress?: (s: FleetStats) => void;
   signal?: AbortSignal;
 }
@@ -77,7 +79,11 @@ export async function runFleet(opts: FleetOptions): Promise<FleetStats> {
     };
   };
   let lastProgress = 0;
-  for (let n = 0; n < ds.interactions.length; n++) {
+  for (let n = 0; ; n++) {
+    if (n === ds.interactions.length) {
+      if (!opts.loop || ds.interactions.length === 0) break;
+      n = 0;
+    }
     if (opts.signal?.aborted) break;
     if (opts.maxEvents && sent >= opts.maxEvents) break;
     const elapsed = performance.now() - t0;
