@@ -1,0 +1,16 @@
+export { ActiveModel } from './active-model.js';
+export { closeDecision, type CloseDecision } from './close-rules.js';
+export { DeltaIntake, type DeltaIntakeDeps } from './delta-intake.js';
+export { DEFAULT_CHUNK_LIMITS, DeltaReassembly, type ChunkLimits } from './delta-reassembly.js';
+export { EvalIntake, type EvalIntakeDeps } from './eval-intake.js';
+export { evaluateOnHoldout, holdoutMetricRecord, type CentralHoldout, type HoldoutMetrics } from './holdout-evaluation.js';
+export { ensureInitialModel, type InitialModelOptions } from './initial-model.js';
+export { countDelta } from './round-admission.js';
+export { RoundFinalizer, type RoundFinalizerDeps } from './round-finalizer.js';
+export { RoundManager, type AdmitResult, type DeltaAdmission, type RoundManagerDeps } from './round-manager.js';
+export { CentralRoundPolicy, wirePolicy, type CentralRoundPolicyInput } from './round-policy.js';
+export { ManualScheduler, systemScheduler, type Scheduler } from './scheduler.js';
+export { SerialQueue } from './serial-queue.js';
+export { judgeStaleness, stalenessWeight, type StalenessVerdict } from './staleness.js';
+export { StatusTracker, type StatusTrackerDeps } from './status-tracker.js';
+export { DEFAULT_GATE_THRESHOLD, gateDecision, ValidationGate, type GateDecision, type GateOptions } from './validation-gate.js';

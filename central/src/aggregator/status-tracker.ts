@@ -1,0 +1,69 @@
+import { decode, NodeStatusMsg, parseTopic, topicFilters } from '@edgerec/proto-schemas';
+import type { Transport, TransportMessage, Unsubscribe } from '@edgerec/services/bus';
+import type { Logger } from '../central-logger.js';
+import type { CentralMetrics } from '../metrics/index.js';
+import type { CentralStore } from '../store/index.js';
+import type { Scheduler } from './scheduler.js';
+
+export interface StatusTrackerDeps {
+  transport: Transport;
+  store: CentralStore;
+  scheduler: Scheduler;
+  logger: Logger;
+  metrics?: CentralMetrics;
+  /** called after a node's online state or registration changed */
+  onChange?: (nodeId: string) => void;
+}
+
+/**
+ * Keeps the `nodes` table in step with the retained `nodes/+/status` messages, including
+ * the `offline` status the broker publishes as a node's last will. `last_seen` is central's
+ * receive time: edge clocks are not trusted for liveness.
+ *
+ * @example
+ * const tracker = new StatusTracker({ transport, store, scheduler, logger, onChange: () => rm.nodesChanged() });
+ * await tracker.start();
+ */
+export class StatusTracker {
+  private unsubscribe: Unsubscribe | null = null;
+  private stopped = false;
+
+  constructor(private readonly deps: StatusTrackerDeps) {}
+
+  async start(): Promise<void> {
+    this.deps.metrics?.nodesOnline.set(this.deps.store.nodes.onlineCount());
+    this.unsubscribe = await this.deps.transport.subscribe(topicFilters.allNodeStatus, (m) => this.handle(m));
+  }
+
+  /** `unsubscribe: false` leaves the broker subscription of a persistent session in place. */
+  async stop(unsubscribe = true): Promise<void> {
+    this.stopped = true;
+    if (unsubscribe) await this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
+  handle(msg: TransportMessage): void {
+    const topic = parseTopic(msg.topic);
+    // An empty payload is a cleared retained status (node decommissioned): nothing to record.
+    if (this.stopped || topic?.kind !== 'nodeStatus' || msg.payload.byteLength === 0) return;
+    const r = decode(NodeStatusMsg, msg.payload);
+    if (!r.ok) {
+      this.deps.logger.warn({ nodeId: topic.nodeId, code: r.error.code, err: r.error.message }, 'invalid node status');
+      return;
+    }
+    const s = r.value;
+    if (s.nodeId !== topic.nodeId) {
+      this.deps.logger.warn({ topicNodeId: topic.nodeId, claimedNodeId: s.nodeId }, 'forged node status ignored');
+      return;
+    }
+    const { store } = this.deps;
+    const before = store.nodes.get(s.nodeId);
+    const online = s.state === 'online';
+    store.nodes.recordStatus({ nodeId: s.nodeId, region: s.region, online, status: s, seenAt: this.deps.scheduler.now() });
+    this.deps.metrics?.nodesOnline.set(store.nodes.onlineCount());
+    if (!before || before.online !== online) {
+      this.deps.logger.info({ nodeId: s.nodeId, state: s.state, modelVersion: s.modelVersion }, 'node status changed');
+      this.deps.onChange?.(s.nodeId);
+    }
+  }
+}

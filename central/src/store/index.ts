@@ -1,0 +1,11 @@
+export { MIGRATIONS, migrate } from './migrations.js';
+export { openDatabase } from './open-database.js';
+export { CentralStore, openCentralStore } from './central-store.js';
+export { RoundsStore, type RoundRecord, type RoundState } from './rounds-store.js';
+export { ReceivedDeltasStore, type ReceivedDelta, type DeltaStatus, type RoundIntake } from './received-deltas-store.js';
+export { ModelRegistryStore, type ModelVersionInfo, type NewModelVersion, type ModelStatus } from './model-registry-store.js';
+export { NodesStore, type NodeRecord } from './nodes-store.js';
+export { NodeEvalsStore, type FederatedMetrics } from './node-evals-store.js';
+export { StrategyStateStore } from './strategy-state-store.js';
+export { AuditLogStore, type AuditEntry } from './audit-log-store.js';
+export { KvStore, KV_KEYS } from './kv-store.js';

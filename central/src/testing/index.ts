@@ -1,0 +1,2 @@
+export { SimulatedEdge, statusPayload, type SendDeltaOptions } from './simulated-edge.js';
+export { CentralHarness, HARNESS_MODEL, harnessDelta } from './central-harness.js';
