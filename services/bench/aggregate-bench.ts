@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { createWeights, type ModelWeights } from '../src/model/weights.js';
 import type { ClientUpdate } from '../src/federation/aggregation-strategy.js';
 import { createStrategy, type StrategySpecInput } from '../src/federation/strategy-registry.js';
-import { mulberry32 } from '../src/federation/seeded-rng.js';
+import { mulberry32 } from '../src/common/seeded-rng.js';
 import { syntheticDelta } from '../src/federation/synthetic-delta.js';
 
 export interface AggregateBenchOptions {

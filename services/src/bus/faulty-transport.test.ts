@@ -3,7 +3,7 @@ import { withFaults } from './faulty-transport.js';
 import { MemoryBroker } from './memory-broker.js';
 import { MemoryTransport } from './memory-transport.js';
 import { MessageInbox } from './message-inbox.js';
-import { seededRandom } from './seeded-random.js';
+import { mulberry32 as seededRandom } from '../common/seeded-rng.js';
 import type { FaultOptions } from './faulty-transport.js';
 
 const N = 200;

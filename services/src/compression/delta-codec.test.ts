@@ -4,7 +4,7 @@ import { DomainError } from '@edgerec/proto-schemas';
 import type { SparseDelta } from '../model/weights.js';
 import { decodeDelta, denseBytes, encodeDelta } from './delta-codec.js';
 import { scaleCodeFor, scaleFromCode } from './scale-code.js';
-import { mulberry32 } from '../federation/seeded-rng.js';
+import { mulberry32 } from '../common/seeded-rng.js';
 import { syntheticDelta } from '../federation/synthetic-delta.js';
 
 /** Random deltas with unique (unsorted) rows, varied magnitudes and optional adapter. */

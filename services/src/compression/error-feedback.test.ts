@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DomainError } from '@edgerec/proto-schemas';
 import type { SparseDelta } from '../model/weights.js';
 import { applyErrorFeedback, emptyResidual, type ResidualState } from './error-feedback.js';
-import { mulberry32 } from '../federation/seeded-rng.js';
+import { mulberry32 } from '../common/seeded-rng.js';
 import { syntheticDelta } from '../federation/synthetic-delta.js';
 
 const NUM_ITEMS = 300;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { dequantizeInt8Rows, quantizeInt8Rows } from './int8-codec.js';
-import { mulberry32 } from '../federation/seeded-rng.js';
+import { mulberry32 } from '../common/seeded-rng.js';
 
 const matrix = fc
   .record({ rows: fc.integer({ min: 0, max: 6 }), cols: fc.integer({ min: 1, max: 40 }) })

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { DomainError } from '@edgerec/proto-schemas';
 import { cloneWeights, createWeights, type ModelWeights } from '../model/weights.js';
 import { applyPatch, decodePatch, decodeSnapshot, encodePatch, encodeSnapshot } from './model-patch.js';
-import { gaussian, mulberry32 } from '../federation/seeded-rng.js';
+import { gaussian, mulberry32 } from '../common/seeded-rng.js';
 
 function randomWeights(seed: number, numItems: number, dim: number): ModelWeights {
   const normal = gaussian(mulberry32(seed));

@@ -4,7 +4,7 @@ import { createFedAvg } from './fed-avg.js';
 import { withGaussianDp } from './dp-gaussian.js';
 import { rdpEpsilon, rdpEpsilonDetail, sampledGaussianRdp } from './rdp-accountant.js';
 import { deltaOf } from './delta-builder.js';
-import { mulberry32 } from './seeded-rng.js';
+import { mulberry32 } from '../common/seeded-rng.js';
 
 describe('Gaussian DP wrapper', () => {
   it('adds noise with std z·C/n to every coordinate', () => {

@@ -2,7 +2,7 @@ import type { ModelWeights, SparseDelta } from '../model/weights.js';
 import type { AggregateResult, AggregationStrategy, ClientUpdate } from './aggregation-strategy.js';
 import { updateNorms, validateUpdates } from './aggregation-strategy.js';
 import { clipUpdates } from './norm-clipping.js';
-import { gaussian } from './seeded-rng.js';
+import { gaussian } from '../common/seeded-rng.js';
 
 export interface GaussianDpOptions {
   /** L2 bound C on each node's delta (the sensitivity of the sum) */

@@ -3,7 +3,7 @@ import { DomainError } from '@edgerec/proto-schemas';
 import { cloneWeights, createWeights, type ModelWeights } from '../model/weights.js';
 import { createFedAvg } from './fed-avg.js';
 import { deltaOf } from './delta-builder.js';
-import { mulberry32 } from './seeded-rng.js';
+import { mulberry32 } from '../common/seeded-rng.js';
 import { syntheticDelta } from './synthetic-delta.js';
 
 /** 4 items, dim 2, rank-1 adapter, with recognisable non-zero values. */

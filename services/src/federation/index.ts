@@ -15,6 +15,6 @@ export { withClipping, clipUpdates, type ClipBound } from './norm-clipping.js';
 export { withGaussianDp, type GaussianDpOptions } from './dp-gaussian.js';
 export { rdpEpsilon, rdpEpsilonDetail, sampledGaussianRdp, DEFAULT_RDP_ORDERS } from './rdp-accountant.js';
 export { createStrategy, StrategySpec, type StrategySpecInput, type StrategyDeps } from './strategy-registry.js';
-export { mulberry32, gaussian } from './seeded-rng.js';
+export { mulberry32, gaussian } from '../common/seeded-rng.js';
 export { deltaOf, type DeltaSpec } from './delta-builder.js';
 export { syntheticDelta, sampleSortedRows, type SyntheticDeltaOptions } from './synthetic-delta.js';

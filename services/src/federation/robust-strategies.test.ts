@@ -7,7 +7,7 @@ import { createTrimmedMean, trimCount } from './trimmed-mean.js';
 import { createKrum } from './krum.js';
 import { deltaOf } from './delta-builder.js';
 import { scaleDelta } from './delta-norms.js';
-import { gaussian, mulberry32 } from './seeded-rng.js';
+import { gaussian, mulberry32 } from '../common/seeded-rng.js';
 
 const NUM_ITEMS = 60;
 const DIM = 8;

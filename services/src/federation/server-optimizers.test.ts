@@ -4,7 +4,7 @@ import { cloneWeights, createWeights, type ModelWeights } from '../model/weights
 import { createFedAvgM } from './fed-avg-m.js';
 import { createFedAdam } from './fed-adam.js';
 import { deltaOf } from './delta-builder.js';
-import { mulberry32 } from './seeded-rng.js';
+import { mulberry32 } from '../common/seeded-rng.js';
 import { syntheticDelta } from './synthetic-delta.js';
 
 const base = (): ModelWeights => createWeights(5, 2, 1);

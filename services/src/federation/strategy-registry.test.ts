@@ -4,7 +4,7 @@ import { createWeights } from '../model/weights.js';
 import { createStrategy } from './strategy-registry.js';
 import { createFedAvg } from './fed-avg.js';
 import { deltaOf } from './delta-builder.js';
-import { mulberry32 } from './seeded-rng.js';
+import { mulberry32 } from '../common/seeded-rng.js';
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {

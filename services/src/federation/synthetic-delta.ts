@@ -1,5 +1,5 @@
 import type { SparseDelta } from '../model/weights.js';
-import { gaussian } from './seeded-rng.js';
+import { gaussian } from '../common/seeded-rng.js';
 
 export interface SyntheticDeltaOptions {
   numItems: number;
