@@ -52,7 +52,8 @@ export async function brokerCommand(argv: string[], io: CliIo, opts: { signal?: 
   return 0;
 }
 
-function readUsers(file: string): BrokerUsersFile {
+/** Reads and validates a broker users file; problems are `DomainError('bad_users_file')`. */
+export function readUsers(file: string): BrokerUsersFile {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));

@@ -14,7 +14,7 @@ export const BROKER_PASSWORD_ENV = 'EDGEREC_BROKER_PASSWORD';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-const CentralFlags = z.object({
+export const CentralFlags = z.object({
   'data-dir': z.string().min(1),
   broker: z.string().regex(/^mqtts?:\/\/|^wss?:\/\//, 'must be an mqtt:// (or mqtts/ws/wss) URL'),
   username: z.string().min(1).optional(),

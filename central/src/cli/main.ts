@@ -5,6 +5,7 @@ import { centralCommand, centralUsage } from './central-command.js';
 import { evalCommand, evalUsage } from './eval-command.js';
 import { simulateCommand, simulateUsage } from './simulate-command.js';
 import { startCommand, startUsage } from './start-command.js';
+import { mosquittoConfigCommand, mosquittoConfigUsage } from './mosquitto-config-command.js';
 
 /** Where a command writes: stdout for results (JSON), stderr for progress and errors. */
 export interface CliIo {
@@ -20,6 +21,7 @@ const commands: Record<string, { run: Command; usage: string }> = {
   broker: { run: brokerCommand, usage: brokerUsage },
   central: { run: centralCommand, usage: centralUsage },
   start: { run: startCommand, usage: startUsage },
+  'mosquitto-config': { run: mosquittoConfigCommand, usage: mosquittoConfigUsage },
   simulate: { run: simulateCommand, usage: simulateUsage },
   edge: {
     run: async (argv, io) => (await import('@edgerec/edge/cli')).edgeCommand(argv, io.out),

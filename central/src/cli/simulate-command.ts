@@ -3,7 +3,7 @@ import { DomainError } from '@edgerec/proto-schemas';
 import { parseFlags } from './parse-flags.js';
 import type { CliIo } from './main.js';
 
-const SimulateFlags = z.object({
+export const SimulateFlags = z.object({
   edges: z.string().min(1),
   items: z.coerce.number().int().min(2).max(10_000_000).default(1682),
   users: z.coerce.number().int().min(1).max(10_000_000).default(943),
