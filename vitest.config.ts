@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{proto-schemas,services,edge,central}/src/**/*.test.ts', 'test/src/**/*.test.ts'],
+    include: ['{proto-schemas,services,edge,central}/{src,bench}/**/*.test.ts', 'test/src/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,

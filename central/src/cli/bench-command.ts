@@ -77,6 +77,29 @@ const benches: Record<string, BenchRunner> = {
     const { runIngestBench } = await import('@edgerec/edge/bench/ingest-bench');
     return runIngestBench({ ...f, json: true });
   },
+  async prequential(argv) {
+    const f = parseFlags(
+      argv,
+      flagSpec(['users', 'items', 'seed', 'drift-at', 'pretrain-frac', 'buckets', 'replay', 'prox-mu', 'accum-decay']),
+      z.object({
+        users: num.optional(),
+        items: num.optional(),
+        seed: num.optional(),
+        'drift-at': z.coerce.number().gt(0).lt(1).optional(),
+        'pretrain-frac': z.coerce.number().gt(0).lt(1).optional(),
+        buckets: num.optional(),
+        replay: z.coerce.number().int().min(0).max(10).optional(),
+        'prox-mu': z.coerce.number().min(0).max(10).optional(),
+        'accum-decay': z.coerce.number().gt(0).max(1).optional(),
+        json: z.boolean().optional(),
+      }),
+    );
+    const { runPrequentialBench } = await import('@edgerec/services/bench/prequential-bench');
+    return runPrequentialBench({
+      users: f.users, items: f.items, seed: f.seed, driftAt: f['drift-at'], pretrainFrac: f['pretrain-frac'],
+      buckets: f.buckets, replay: f.replay, proxMu: f['prox-mu'], accumDecay: f['accum-decay'],
+    });
+  },
 };
 
 export const benchUsage = `edgerec bench ${Object.keys(benches).join('|')} [flags] [--json]`;

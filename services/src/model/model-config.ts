@@ -15,6 +15,11 @@ export const ModelConfig = z.object({
   temperature: z.number().positive().max(10).default(1),
   optimizer: z.enum(['sgd', 'adagrad']).default('adagrad'),
   lr: z.number().positive().max(10).default(0.05),
+  /**
+   * Decay of the Adagrad accumulators per update (1 = plain Adagrad). Below 1 it becomes
+   * RMSProp-like, so step sizes recover after a drift instead of shrinking forever.
+   */
+  accumDecay: z.number().gt(0).max(1).default(1),
   /** L2 on item rows, biases and user vectors (applied to touched rows only) */
   reg: z.number().min(0).max(10).default(0.005),
   /** rank r of the shared adapter W = I + A·Bᵀ (A, B: dim × r); 0 = identity */

@@ -3,6 +3,7 @@ import { createUserState, type UserState } from './user-state.js';
 import { adapterRankOf, cloneWeights, createWeights, type ModelWeights } from './weights.js';
 import { RowTracker } from './row-tracker.js';
 import { selectTopK, type ScoredItem } from './top-k.js';
+import { simdScorerOf } from './simd/simd-scorer.js';
 
 /** Initial value of the row-wise Adagrad accumulators: bounds the very first steps. */
 const ACCUM_INIT = 0.1;
@@ -187,6 +188,11 @@ export class RecommenderModel {
 
   /** Blocked dense scoring: out = E · q + b. Four rows per pass keeps q in registers. */
   scoreAllWithQuery(q: Float32Array, out: Float32Array): void {
+    const simd = simdScorerOf(this.weights); // wasm-backed table: f32x4 kernel, no copy of E
+    if (simd) {
+      out.set(simd.scoreAll(q));
+      return;
+    }
     const d = this.config.dim;
     const E = this.weights.itemEmb;
     const b = this.weights.itemBias;
@@ -218,6 +224,8 @@ export class RecommenderModel {
 
   /** Top-k items for `user`, skipping `exclude` (already-seen items). */
   topK(user: UserState, k: number, exclude?: { has(item: number): boolean }, history?: ArrayLike<number>): ScoredItem[] {
+    const simd = simdScorerOf(this.weights);
+    if (simd) return selectTopK(simd.scoreAll(this.userQuery(user, history)), k, exclude);
     this.scoreAll(user, this.scoreBuf, history);
     return selectTopK(this.scoreBuf, k, exclude);
   }
@@ -456,7 +464,7 @@ export class RecommenderModel {
 
   private adapterLr(which: 0 | 1 | 2, meanSq: number): number {
     if (this.config.optimizer !== 'adagrad') return this.config.lr;
-    this.adapterAccum[which] += meanSq;
+    this.adapterAccum[which] = this.adapterAccum[which] * this.config.accumDecay + meanSq;
     return this.config.lr / Math.sqrt(this.adapterAccum[which]);
   }
 
@@ -472,7 +480,7 @@ export class RecommenderModel {
     }
     let lr = cfg.lr;
     if (cfg.optimizer === 'adagrad') {
-      user.accum = (user.accum || ACCUM_INIT) + sq / d;
+      user.accum = (user.accum || ACCUM_INIT) * cfg.accumDecay + sq / d;
       lr = cfg.lr / Math.sqrt(user.accum);
     }
     for (let k = 0; k < d; k++) p[k] += lr * dq[k];
@@ -480,7 +488,7 @@ export class RecommenderModel {
 
   private rowLr(accum: Float32Array, row: number, meanSq: number): number {
     if (this.config.optimizer !== 'adagrad') return this.config.lr;
-    accum[row] += meanSq;
+    accum[row] = accum[row] * this.config.accumDecay + meanSq;
     return this.config.lr / Math.sqrt(accum[row]);
   }
 }
