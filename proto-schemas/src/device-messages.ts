@@ -48,3 +48,20 @@ export const DeviceRecsResponseMsg = z.object({
   coldStart: z.boolean(),
 });
 export type DeviceRecsResponseMsg = z.infer<typeof DeviceRecsResponseMsg>;
+
+/**
+ * Edge → device after an event's transaction committed (or was refused): the MQTT
+ * counterpart of the HTTP 202 body. A device may drop an event from its buffer only on
+ * `accepted` or `duplicate`.
+ *
+ * @example
+ * DeviceEventAckMsg.parse({ v: 1, eventId: 'e1', status: 'accepted' });
+ */
+export const DeviceEventAckMsg = z.object({
+  ...versioned,
+  eventId: z.string().max(128),
+  status: z.enum(['accepted', 'duplicate', 'rejected']),
+  code: z.string().max(64).optional(),
+  message: z.string().max(1000).optional(),
+});
+export type DeviceEventAckMsg = z.infer<typeof DeviceEventAckMsg>;

@@ -31,7 +31,7 @@ export { DeltaAckMsg, DeltaChunkMsg, DeltaCodec, EventWindow, NodeEvalMsg, NodeS
 export { ManifestPatch, ModelChunkMsg, ModelManifestMsg, SnapshotCodec, UnsignedModelManifest } from './model-messages.js';
 export { RoundControlMsg, RoundPolicy } from './control-messages.js';
 export type { RoundControlType } from './control-messages.js';
-export { DeviceEventMsg, DeviceRecsRequestMsg, DeviceRecsResponseMsg } from './device-messages.js';
+export { DeviceEventAckMsg, DeviceEventMsg, DeviceRecsRequestMsg, DeviceRecsResponseMsg } from './device-messages.js';
 export { canonicalJson, canonicalManifestBytes } from './canonical-json.js';
 export {
   EventIn,

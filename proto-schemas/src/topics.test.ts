@@ -13,6 +13,7 @@ function build(t: ParsedTopic): string {
     case 'nodeEval':
       return topics[t.kind](t.nodeId);
     case 'deviceEvents':
+    case 'deviceAcks':
     case 'deviceRecsRequest':
     case 'deviceRecsResponse':
       return topics[t.kind](t.deviceId);
@@ -27,7 +28,7 @@ function build(t: ParsedTopic): string {
 
 const parsedArb: fc.Arbitrary<ParsedTopic> = fc.oneof(
   fc.record({ kind: fc.constantFrom('nodeStatus' as const, 'nodeDeltas' as const, 'nodeAcks' as const, 'nodeEval' as const), nodeId: topicIdArb }),
-  fc.record({ kind: fc.constantFrom('deviceEvents' as const, 'deviceRecsRequest' as const, 'deviceRecsResponse' as const), deviceId: topicIdArb }),
+  fc.record({ kind: fc.constantFrom('deviceEvents' as const, 'deviceAcks' as const, 'deviceRecsRequest' as const, 'deviceRecsResponse' as const), deviceId: topicIdArb }),
   fc.record({ kind: fc.constant('modelChunk' as const), version: fc.maxSafeNat(), index: fc.integer({ min: 0, max: MAX_MODEL_CHUNKS - 1 }) }),
   fc.constant({ kind: 'modelManifest' as const }),
   fc.constant({ kind: 'controlRounds' as const }),
@@ -45,6 +46,7 @@ describe('topics', () => {
     expect(topics.deviceEvents('kiosk_7')).toBe('edgerec/v1/devices/kiosk_7/events');
     expect(topics.deviceRecsRequest('kiosk_7')).toBe('edgerec/v1/devices/kiosk_7/recs/request');
     expect(topics.deviceRecsResponse('kiosk_7')).toBe('edgerec/v1/devices/kiosk_7/recs/response');
+    expect(topics.deviceAcks('kiosk_7')).toBe('edgerec/v1/devices/kiosk_7/acks');
   });
 
   it('parses every built topic back to what built it', () => {

@@ -12,7 +12,7 @@ import { MAX_MODEL_CHUNKS } from './limits.js';
 export const TOPIC_PREFIX = 'edgerec/v1/';
 
 export type NodeTopicKind = 'nodeStatus' | 'nodeDeltas' | 'nodeAcks' | 'nodeEval';
-export type DeviceTopicKind = 'deviceEvents' | 'deviceRecsRequest' | 'deviceRecsResponse';
+export type DeviceTopicKind = 'deviceEvents' | 'deviceAcks' | 'deviceRecsRequest' | 'deviceRecsResponse';
 
 /** What a topic names, as returned by {@link parseTopic}. */
 export type ParsedTopic =
@@ -76,6 +76,8 @@ export const topics = {
   deviceRecsRequest: (deviceId: string) => device(deviceId, 'recs/request'),
   /** edge → device: DeviceRecsResponseMsg answering a request. */
   deviceRecsResponse: (deviceId: string) => device(deviceId, 'recs/response'),
+  /** edge → device: per-event durability ack (MQTT PUBACK is sent on receipt, before the commit) */
+  deviceAcks: (deviceId: string) => device(deviceId, 'acks'),
 } as const;
 
 /**
@@ -135,7 +137,10 @@ export function parseTopic(topic: string): ParsedTopic | null {
       return a === 'rounds' ? { kind: 'controlRounds' } : null;
     case 'devices/3': {
       const deviceId = id(a);
-      return b === 'events' && deviceId ? { kind: 'deviceEvents', deviceId } : null;
+      if (!deviceId) return null;
+      if (b === 'events') return { kind: 'deviceEvents', deviceId };
+      if (b === 'acks') return { kind: 'deviceAcks', deviceId };
+      return null;
     }
     case 'devices/4': {
       const deviceId = id(a);

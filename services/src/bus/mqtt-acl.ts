@@ -34,7 +34,7 @@ export const ACL_RULES: Readonly<Record<BrokerRole, { publish: readonly string[]
     subscribe: ['#'],
   },
   node: {
-    publish: [`${P}nodes/%u/status`, `${P}nodes/%u/deltas`, `${P}nodes/%u/eval`, `${P}devices/+/recs/response`],
+    publish: [`${P}nodes/%u/status`, `${P}nodes/%u/deltas`, `${P}nodes/%u/eval`, `${P}devices/+/recs/response`, `${P}devices/+/acks`],
     subscribe: [
       `${P}nodes/%u/acks`,
       `${P}models/#`,
@@ -45,7 +45,7 @@ export const ACL_RULES: Readonly<Record<BrokerRole, { publish: readonly string[]
   },
   device: {
     publish: [`${P}devices/%u/events`, `${P}devices/%u/recs/request`],
-    subscribe: [`${P}devices/%u/recs/response`],
+    subscribe: [`${P}devices/%u/recs/response`, `${P}devices/%u/acks`],
   },
 };
 
