@@ -100,6 +100,23 @@ const benches: Record<string, BenchRunner> = {
       buckets: f.buckets, replay: f.replay, proxMu: f['prox-mu'], accumDecay: f['accum-decay'],
     });
   },
+  async exploration(argv) {
+    const f = parseFlags(
+      argv,
+      flagSpec(['users', 'items', 'steps', 'k', 'epsilon', 'seed']),
+      z.object({
+        users: num.optional(),
+        items: num.optional(),
+        steps: num.optional(),
+        k: num.optional(),
+        epsilon: z.coerce.number().gt(0).max(1).optional(),
+        seed: num.optional(),
+        json: z.boolean().optional(),
+      }),
+    );
+    const { runExplorationBench } = await import('@edgerec/edge/bench/exploration-bench');
+    return runExplorationBench(f);
+  },
 };
 
 export const benchUsage = `edgerec bench ${Object.keys(benches).join('|')} [flags] [--json]`;
