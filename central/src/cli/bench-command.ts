@@ -119,6 +119,42 @@ const benches: Record<string, BenchRunner> = {
   },
 };
 
+/** Per-area arguments of `bench all`; `--quick` shrinks every area to finish in about a minute. */
+const ALL_AREAS = (quick: boolean): [string, string[]][] => [
+  ['train', quick ? ['--epochs', '1'] : ['--epochs', '3']],
+  ['aggregate', quick ? ['--nodes', '20', '--rows', '2000'] : ['--nodes', '100', '--rows', '10000', '--dim', '64']],
+  ['ingest', quick ? ['--events', '5000'] : ['--events', '50000']],
+  ['serve', quick ? ['--items', '5000', '--queries', '100', '--seconds', '2'] : ['--items', '50000', '--dim', '64']],
+  ['prequential', quick ? ['--users', '80', '--items', '200', '--buckets', '5'] : []],
+  ['exploration', quick ? ['--steps', '1000', '--users', '60', '--items', '150'] : ['--steps', '20000']],
+];
+
+benches.all = async (argv) => {
+  const f = parseFlags(argv, flagSpec([], ['json', 'quick']), z.object({ json: z.boolean().optional(), quick: z.boolean().optional() }));
+  const results: Record<string, unknown> = {};
+  const t0 = performance.now();
+  for (const [name, args] of ALL_AREAS(f.quick === true)) {
+    const started = performance.now();
+    process.stderr.write(`bench ${name} ${args.join(' ')} …\n`);
+    results[name] = await benches[name](args);
+    process.stderr.write(`bench ${name}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+  process.stderr.write(`\n${summaryTable(results)}\n`);
+  return { quick: f.quick === true, seconds: Math.round(performance.now() - t0) / 1000, results };
+};
+
+/** One line per area with its top-level figures (rates, latencies, ratios). */
+function summaryTable(results: Record<string, unknown>): string {
+  const lines = Object.entries(results).map(([area, r]) => {
+    const figures = Object.entries(r as Record<string, unknown>)
+      .filter(([k, v]) => typeof v === 'number' && /(_per_s|_ms|ratio|_rel|ctr|hr)/.test(k))
+      .slice(0, 5)
+      .map(([k, v]) => `${k}=${v}`);
+    return `${area.padEnd(12)} ${figures.join('  ')}`;
+  });
+  return lines.join('\n');
+}
+
 export const benchUsage = `edgerec bench ${Object.keys(benches).join('|')} [flags] [--json]`;
 
 /** `edgerec bench NAME ...`: runs one benchmark and prints its JSON result as the last line. */
