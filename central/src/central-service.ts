@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DomainError } from '@edgerec/proto-schemas';
 import { MqttTransport, type Transport } from '@edgerec/services/bus';
+import type { ModelWeights } from '@edgerec/services/model';
 import {
   ActiveModel, CentralRoundPolicy, DeltaIntake, ensureInitialModel, EvalIntake, RoundFinalizer, RoundManager,
   StatusTracker, systemScheduler, ValidationGate,
@@ -55,6 +56,13 @@ export interface CentralService {
   readonly publisher: ModelPublisher;
   readonly transport: Transport;
   activeVersion(): number;
+  /**
+   * Operator model switch (admin promote/rollback/canary end), serialized with round work:
+   * `choose` runs in one SQLite transaction with setting kv active_version to the version it
+   * returns (it may register that version and write audit rows); then the model is activated
+   * in memory, its manifest published, and an open round on the old base reopened on it.
+   */
+  switchModel(choose: (current: { version: number; weights: ModelWeights }) => number, reason: string): Promise<number>;
   /** Artifact bytes for HTTP download (admin API); null when unknown. */
   artifactBytes(version: number, kind?: 'snapshot' | 'patch'): Uint8Array | null;
   /** Chunked deltas being reassembled right now, and the bytes they hold. */
@@ -132,6 +140,18 @@ export async function startCentral(opts: StartCentralOptions): Promise<CentralSe
       store, metrics, backend, rounds, publisher, transport,
       signer: { keyId: signer.keyId, publicKey: signer.publicKey, publicKeyPem: signer.publicKeyPem },
       activeVersion: () => active.version,
+      switchModel: (choose, reason) => rounds.supersede(async () => {
+        const version = store.transaction(() => {
+          const v = choose({ version: active.version, weights: active.weights });
+          store.kv.set(KV_KEYS.activeVersion, v);
+          return v;
+        });
+        active.set(version, ActiveModel.weightsOf(store, version));
+        metrics.modelVersion.set(version);
+        logger.info({ version, reason }, 'model switched by operator');
+        await publisher.publish(version);
+        return version;
+      }, reason),
       artifactBytes: (version, kind) => publisher.artifactBytes(version, kind),
       pendingDeltas: () => intake.pending,
       idle: () => rounds.idle(),

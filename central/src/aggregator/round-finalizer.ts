@@ -1,7 +1,7 @@
 import { getRandomValues } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { isDomainError } from '@edgerec/proto-schemas';
-import { decodeDelta } from '@edgerec/services/compression';
+import { decodeDelta, denseBytes } from '@edgerec/services/compression';
 import { createStrategy, type AggregationStrategy, type ClientUpdate } from '@edgerec/services/federation';
 import type { Logger } from '../central-logger.js';
 import { buildArtifacts, type ModelPublisher, type SnapshotCodecName } from '../distribution/index.js';
@@ -60,11 +60,16 @@ export class RoundFinalizer {
     const t0 = performance.now();
     const strategy = this.strategyFor(round);
     const rows = store.deltas.forRound(round.id);
-    const base = { deltas: rows.length, samples: rows.reduce((s, d) => s + d.samples, 0), baseVersion: active.version };
+    const base: Record<string, unknown> = {
+      deltas: rows.length, samples: rows.reduce((s, d) => s + d.samples, 0), baseVersion: active.version,
+      bytesUp: rows.reduce((s, d) => s + d.size, 0),
+    };
     let candidate: number;
     try {
       if (rows.length === 0) throw new Error('no deltas to aggregate');
       const updates: ClientUpdate[] = rows.map((d) => ({ nodeId: d.nodeId, delta: decodeDelta(d.bytes!), weight: d.weight }));
+      // What the same deltas would weigh as float32 rows: the reports' compression ratio.
+      base.denseBytesUp = updates.reduce((s, u) => s + denseBytes(u.delta), 0);
       const result = strategy.aggregate(active.weights, updates);
       const art = buildArtifacts(result.weights, active.weights, this.deps.snapshotCodec);
       candidate = store.registry.maxVersion() + 1;

@@ -41,6 +41,7 @@ export class RoundManager {
   private open: RoundRecord | null = null;
   private cancelTimer: (() => void) | null = null;
   private stopped = false;
+  private suspendedByOperator = false;
   private readonly queue = new SerialQueue();
   private policy: CentralRoundPolicy;
 
@@ -80,6 +81,82 @@ export class RoundManager {
     this.policy = policy;
   }
 
+  /** The policy rounds opened from now on get. */
+  get nextPolicy(): CentralRoundPolicy {
+    return this.policy;
+  }
+
+  /** Whether an operator stopped federated sync (see `suspend`). */
+  get suspended(): boolean {
+    return this.suspendedByOperator;
+  }
+
+  /**
+   * Operator "stop sync": deltas get no verdict (edges keep them in their outbox and
+   * re-send later) and the open round neither closes nor times out until `resume()`.
+   */
+  suspend(): Promise<void> {
+    return this.queue.run(() => {
+      this.suspendedByOperator = true;
+      this.cancelTimer?.();
+      this.cancelTimer = null;
+    });
+  }
+
+  /** Operator "start sync": the open round gets a fresh deadline and may close at once. */
+  resume(): Promise<void> {
+    return this.queue.run(async () => {
+      if (!this.suspendedByOperator) return;
+      this.suspendedByOperator = false;
+      const round = this.open;
+      if (this.stopped || !round) return;
+      const deadline = this.deps.scheduler.now() + CentralRoundPolicy.parse(round.policy).deadlineMs;
+      this.deps.store.rounds.setDeadline(round.id, deadline);
+      this.open = { ...round, deadline };
+      this.armDeadline(this.open);
+      await this.maybeClose();
+    });
+  }
+
+  /**
+   * Operator "close the round now": with at least one counted delta the round is closed
+   * (`reason`) and aggregated whatever its policy's minimum; with none it is abandoned.
+   * The next round opens either way. Resolves to the closed round's id (null: none open).
+   */
+  closeNow(reason = 'operator'): Promise<number | null> {
+    return this.queue.run(async () => {
+      const round = this.open;
+      if (this.stopped || !round) return null;
+      if (this.deps.store.deltas.intake(round.id).deltas === 0) {
+        await this.reopen(round, `${reason}: closed with no deltas`, 'abandoned');
+        return round.id;
+      }
+      this.cancelTimer?.();
+      this.cancelTimer = null;
+      this.open = null;
+      this.deps.store.rounds.close(round.id, this.deps.scheduler.now(), reason);
+      this.deps.logger.info({ roundId: round.id, reason }, 'round closed');
+      await this.publish({ v: 1, type: 'close', roundId: round.id, reason }, true);
+      await this.runFinalize(this.deps.store.rounds.get(round.id)!);
+      if (!this.stopped) await this.openRound();
+      return round.id;
+    });
+  }
+
+  /**
+   * Operator change of the active model (promote, rollback), serialized with admissions
+   * and aggregation: `change` switches the active version; then an open round on the old
+   * base is replaced by one on the new version, its deltas carried over.
+   */
+  supersede<T>(change: () => Promise<T>, reason: string): Promise<T> {
+    return this.queue.run(async () => {
+      const result = await change();
+      const round = this.open;
+      if (!this.stopped && round && round.baseVersion !== this.deps.activeVersion()) await this.reopen(round, reason, 'superseded');
+      return result;
+    });
+  }
+
   /** Counts a delta exactly once (dedupe by deltaId) into the open round, or refuses it. */
   admit(d: DeltaAdmission): Promise<AdmitResult> {
     const result = this.queue.run(() => this.admitNow(d));
@@ -111,7 +188,7 @@ export class RoundManager {
 
   private admitNow(d: DeltaAdmission): AdmitResult {
     const round = this.open;
-    if (this.stopped || !round) return null;
+    if (this.stopped || this.suspendedByOperator || !round) return null;
     const { result, outcome } = countDelta(this.deps.store, round, d, this.deps.scheduler.now());
     this.deps.metrics?.deltas.inc({ outcome });
     if (outcome === 'rejected') this.deps.metrics?.deltaRejections.inc({ reason: result.reason?.split(/[: ]/)[0] ?? 'rejected' });
@@ -120,36 +197,42 @@ export class RoundManager {
 
   private async maybeClose(): Promise<void> {
     const round = this.open;
-    if (this.stopped || !round) return;
+    if (this.stopped || this.suspendedByOperator || !round) return;
     const { store, scheduler, logger } = this.deps;
     const policy = CentralRoundPolicy.parse(round.policy);
     const now = scheduler.now();
     const decision = closeDecision(policy, store.deltas.intake(round.id), store.nodes.expected(), now, round.deadline);
     if (!decision.close) return;
+    if (decision.reason === 'insufficient') return this.reopen(round, `insufficient: ${decision.detail}`, 'insufficient');
     this.cancelTimer?.();
     this.cancelTimer = null;
     this.open = null;
-    if (decision.reason === 'insufficient') {
-      const reason = `insufficient: ${decision.detail}`;
-      const next = this.newRoundRecord(now);
-      const nextId = store.transaction(() => {
-        store.rounds.abandon(round.id, now, reason);
-        const id = store.rounds.insert(next);
-        store.deltas.moveToRound(round.id, id);
-        return id;
-      });
-      this.deps.metrics?.rounds.inc({ outcome: 'insufficient' });
-      logger.info({ roundId: round.id, nextRoundId: nextId, reason }, 'round reopened');
-      await this.publish({ v: 1, type: 'close', roundId: round.id, reason: 'insufficient' }, false);
-      await this.activate(store.rounds.get(nextId)!);
-      return;
-    }
     store.rounds.close(round.id, now, decision.reason);
     this.deps.metrics?.roundDuration.observe((now - round.openedAt) / 1000);
     logger.info({ roundId: round.id, reason: decision.reason }, 'round closed');
     await this.publish({ v: 1, type: 'close', roundId: round.id, reason: decision.reason }, true);
     await this.runFinalize(store.rounds.get(round.id)!);
     if (!this.stopped) await this.openRound();
+  }
+
+  /** Abandons `round` and opens its successor on the active version, carrying its deltas over. */
+  private async reopen(round: RoundRecord, reason: string, outcome: 'insufficient' | 'abandoned' | 'superseded'): Promise<void> {
+    const { store, logger } = this.deps;
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+    this.open = null;
+    const now = this.deps.scheduler.now();
+    const next = this.newRoundRecord(now);
+    const nextId = store.transaction(() => {
+      store.rounds.abandon(round.id, now, reason);
+      const id = store.rounds.insert(next);
+      store.deltas.moveToRound(round.id, id);
+      return id;
+    });
+    this.deps.metrics?.rounds.inc({ outcome });
+    logger.info({ roundId: round.id, nextRoundId: nextId, reason }, 'round reopened');
+    await this.publish({ v: 1, type: 'close', roundId: round.id, reason: outcome }, false);
+    await this.activate(store.rounds.get(nextId)!);
   }
 
   private async runFinalize(round: RoundRecord): Promise<void> {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DomainError } from '@edgerec/proto-schemas';
 import { typedArrayBackend } from '../backend/index.js';
 import { startCentral } from '../central-service.js';
-import { startMetricsServer } from '../metrics/index.js';
+import { ADMIN_TOKENS_ENV, createAdminApp, loadAdminTokens, startAdminServer, type AdminServer } from '../admin/index.js';
 import type { CliIo } from './main.js';
 import { parseFlags } from './parse-flags.js';
 import { waitForShutdown } from './wait-for-shutdown.js';
@@ -34,6 +34,8 @@ export const CentralFlags = z.object({
   seed: z.coerce.number().int().default(7),
   'gate-threshold': z.coerce.number().min(-1).max(1).optional(),
   'signing-key': z.string().min(1).optional(),
+  /** JSON file [{"token","role":"viewer"|"operator","name"}] (else $EDGEREC_ADMIN_TOKENS) */
+  'admin-tokens': z.string().min(1).optional(),
   'log-level': z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** auto: tfjs-node-gpu → tfjs-node → tfjs-wasm → typed arrays */
   backend: z.enum(['auto', 'typed-array']).default('auto'),
@@ -45,12 +47,13 @@ export const centralUsage = `edgerec central --data-dir DIR --broker URL [--user
              [--protocol-version 4|5] [--port P] [--min-nodes N] [--round-interval-ms MS] [--max-staleness S]
              [--late weight|drop] [--buffer-size K] [--strategy fedavg|fedavgm|fedadam|fedyogi|median|trimmed-mean|krum]
              [--num-items N] [--dim D] [--seed S] [--gate-threshold T] [--signing-key PEM] [--backend auto|typed-array]
-             [--log-level L]`;
+             [--admin-tokens FILE | $${ADMIN_TOKENS_ENV}] [--log-level L]`;
 
 /**
  * `edgerec central`: the aggregator against an MQTT broker. `--round-interval-ms` is the
  * round deadline (a round closes earlier once every online node reported). `--port` serves
- * Prometheus `/metrics` and `/healthz` (the admin API will take these over). Prints
+ * the admin API (`/admin/*`, bearer tokens from `--admin-tokens` or $EDGEREC_ADMIN_TOKENS),
+ * the web console (`/console`), Prometheus `/metrics` and `/healthz`. Prints
  * `{"event":"listening",…}` once the first round is open; runs until SIGINT/SIGTERM.
  */
 export async function centralCommand(argv: string[], io: CliIo, opts: { signal?: AbortSignal; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
@@ -58,6 +61,8 @@ export async function centralCommand(argv: string[], io: CliIo, opts: { signal?:
   const env = opts.env ?? process.env;
   const password = f['password-file'] ? readSecret(f['password-file']) : env[BROKER_PASSWORD_ENV];
   const logger = pino({ name: 'central', level: f['log-level'] }, io.err);
+  // Read (and validate) the tokens before anything starts; they are never logged.
+  const adminTokens = loadAdminTokens({ file: f['admin-tokens'], env });
   const central = await startCentral({
     dataDir: f['data-dir'],
     brokerUrl: f.broker,
@@ -76,13 +81,23 @@ export async function centralCommand(argv: string[], io: CliIo, opts: { signal?:
     env,
     logger,
   });
-  const metricsServer = f.port === undefined ? null : await startMetricsServer(central.metrics.registry, { port: f.port, host: f.host });
+  let server: AdminServer | null = null;
+  if (f.port !== undefined) {
+    if (adminTokens.length === 0) logger.warn({}, `no admin tokens (--admin-tokens or $${ADMIN_TOKENS_ENV}): /admin/* answers 401`);
+    try {
+      server = await startAdminServer(createAdminApp({ central, tokens: adminTokens, logger }), { port: f.port, host: f.host });
+    } catch (e) {
+      await central.stop();
+      throw e;
+    }
+  }
   io.out.write(`${JSON.stringify({
-    event: 'listening', url: metricsServer?.url ?? null, broker: f.broker, version: central.activeVersion(),
+    event: 'listening', url: server?.url ?? null, console: server ? `${server.url}/console` : null, adminTokens: adminTokens.length,
+    broker: f.broker, version: central.activeVersion(),
     keyId: central.signer.keyId, backend: central.backend.name, round: central.rounds.currentRound?.id ?? null,
   })}\n`);
   const why = await waitForShutdown(opts.signal);
-  await metricsServer?.close();
+  await server?.close();
   await central.stop();
   io.out.write(`${JSON.stringify({ event: 'stopped', reason: why })}\n`);
   return 0;
