@@ -31,6 +31,8 @@ interface DemoLayout {
   dir: string;
   logDir: string;
   usersFile: string;
+  adminTokens: string;
+  operatorToken: string;
   centralDir: string;
   signingKey: string;
   publicKey: string;
@@ -43,10 +45,13 @@ function prepareDemo(dir: string, nodeIds: string[]): DemoLayout {
   const secrets = join(dir, 'secrets');
   mkdirSync(centralDir, { recursive: true });
   mkdirSync(secrets, { recursive: true, mode: 0o700 });
+  const operatorToken = randomBytes(24).toString('base64url');
   const layout: DemoLayout = {
     dir,
     logDir: join(dir, 'logs'),
     usersFile: join(secrets, 'broker-users.json'),
+    adminTokens: join(secrets, 'admin-tokens.json'),
+    operatorToken,
     centralDir,
     signingKey: join(centralDir, 'signing-key.pem'),
     publicKey: join(centralDir, 'signing-key.pub.pem'),
@@ -58,6 +63,7 @@ function prepareDemo(dir: string, nodeIds: string[]): DemoLayout {
     return { ...u, password };
   });
   writeFileSync(layout.usersFile, JSON.stringify(users), { mode: 0o600 });
+  writeFileSync(layout.adminTokens, JSON.stringify([{ token: operatorToken, role: 'operator', name: 'demo-operator' }]), { mode: 0o600 });
   if (!existsSync(layout.signingKey)) {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     writeFileSync(layout.signingKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
@@ -104,6 +110,7 @@ export async function startCommand(argv: string[], io: CliIo, opts: { signal?: A
         '--username', 'central', '--password-file', layout.secretFile('central'), '--signing-key', layout.signingKey,
         '--port', String(centralPort), '--min-nodes', String(Math.max(1, f.edges - 1)),
         '--round-interval-ms', String(f['round-interval-ms']), '--num-items', String(f.items),
+        '--admin-tokens', layout.adminTokens,
       ],
       layout.logDir,
     );
@@ -136,6 +143,8 @@ export async function startCommand(argv: string[], io: CliIo, opts: { signal?: A
       broker: brokerUrl,
       central: centralUrl,
       console: centralUrl ? `${centralUrl}/console` : null,
+      // demo only: a fresh operator token each start, also in secrets/admin-tokens.json (0600)
+      operatorToken: layout.operatorToken,
       report: centralUrl ? `${centralUrl}/admin/reports/federated.html` : null,
       edges: edgeUrls,
       logs: layout.logDir,
