@@ -130,7 +130,11 @@ const ALL_AREAS = (quick: boolean): [string, string[]][] => [
 ];
 
 benches.all = async (argv) => {
-  const f = parseFlags(argv, flagSpec([], ['json', 'quick']), z.object({ json: z.boolean().optional(), quick: z.boolean().optional() }));
+  const f = parseFlags(
+    argv,
+    flagSpec(['out'], ['json', 'quick']),
+    z.object({ json: z.boolean().optional(), quick: z.boolean().optional(), out: z.string().min(1).optional() }),
+  );
   const results: Record<string, unknown> = {};
   const t0 = performance.now();
   for (const [name, args] of ALL_AREAS(f.quick === true)) {
@@ -140,7 +144,14 @@ benches.all = async (argv) => {
     process.stderr.write(`bench ${name}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   }
   process.stderr.write(`\n${summaryTable(results)}\n`);
-  return { quick: f.quick === true, seconds: Math.round(performance.now() - t0) / 1000, results };
+  const result = { quick: f.quick === true, seconds: Math.round(performance.now() - t0) / 1000, results };
+  if (f.out) {
+    const { renderBenchHtml } = await import('../reports/bench-html.js');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(f.out, renderBenchHtml(result, `npm run bench -- all ${argv.join(' ')}`));
+    process.stderr.write(`charts: ${f.out}\n`);
+  }
+  return result;
 };
 
 /** One line per area with its top-level figures (rates, latencies, ratios). */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { chartAssets } from '../console/chart-assets.js';
 import type { FederatedReport } from './federated-report.js';
+import { escapeHtml, inlineSafe, jsonForHtml } from './html-safety.js';
 
 const REPORT_CSS = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px; color: #111827; background: #f9fafb; }
@@ -14,16 +15,6 @@ th { background: #f3f4f6; }
 .alerts li { color: #b91c1c; }
 .muted { color: #6b7280; }
 `;
-
-/** Keeps inlined text from closing its <script>/<style> element early. */
-const inlineSafe = (js: string): string => js.replace(/<\/(script|style)/gi, '<\\/$1');
-
-/** JSON for a `<script type="application/json">` block: no `<`, and JS-safe line separators. */
-const jsonForHtml = (value: unknown): string =>
-  JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-
-const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 let viewJs: string | null = null;
 
