@@ -1,5 +1,6 @@
 import { DomainError } from '@edgerec/proto-schemas';
 import { cloneWeights, type ModelWeights, type RecommenderModel } from '@edgerec/services/model';
+import { simdScorerOf, toWasmWeights } from '@edgerec/services/model/simd';
 import type { ItemCatalog } from './item-catalog.js';
 
 /** Where a swapped-in model came from. */
@@ -39,6 +40,8 @@ export class ModelHolder {
   ) {
     if (catalog.size !== model.numItems) throw new Error(`catalog has ${catalog.size} items, model ${model.numItems}`);
     this.base = base;
+    // Serve from a table in wasm memory (SIMD kernel, no per-query copy); plain arrays where SIMD is missing.
+    if (!simdScorerOf(model.weights)) model.setWeights(toWasmWeights(model.weights));
     this.model.anchor = model.config.proxMu > 0 ? base : null;
   }
 
@@ -77,7 +80,7 @@ export class ModelHolder {
       throw bad((e as Error).message);
     }
     const previous = this.version;
-    cur.setWeights(cloneWeights(weights));
+    cur.setWeights(toWasmWeights(weights));
     this.base = cloneWeights(weights);
     cur.anchor = cur.config.proxMu > 0 ? this.base : null;
     cur.tracker.reset();

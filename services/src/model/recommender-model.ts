@@ -225,7 +225,7 @@ export class RecommenderModel {
   /** Top-k items for `user`, skipping `exclude` (already-seen items). */
   topK(user: UserState, k: number, exclude?: { has(item: number): boolean }, history?: ArrayLike<number>): ScoredItem[] {
     const simd = simdScorerOf(this.weights);
-    if (simd) return selectTopK(simd.scoreAll(this.userQuery(user, history)), k, exclude);
+    if (simd) return simd.topK(this.userQuery(user, history), k, exclude); // same result as the JS path, in wasm
     this.scoreAll(user, this.scoreBuf, history);
     return selectTopK(this.scoreBuf, k, exclude);
   }

@@ -1,0 +1,40 @@
+import { SCORE_KERNEL_WASM_BASE64 } from './score-kernel.wasm.js';
+
+/**
+ * The smallest module using a SIMD instruction: `(func (result v128) i32.const 0
+ * i8x16.splat i8x16.popcnt)`. Engines without SIMD reject it in `WebAssembly.validate`.
+ */
+export const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+let supported: boolean | undefined;
+let kernelModule: WebAssembly.Module | undefined;
+
+/**
+ * Whether this engine runs WebAssembly SIMD (f32x4). Checked once by validating a tiny
+ * SIMD module, so callers can fall back to the JS loop where it is missing.
+ *
+ * @example
+ * const weights = wasmSimdSupported() ? allocateWeights(n, d, r) : createWeights(n, d, r);
+ */
+export function wasmSimdSupported(): boolean {
+  if (supported === undefined) supported = typeof WebAssembly === 'object' && detectWasmSimd(WebAssembly.validate);
+  return supported;
+}
+
+/** Whether `validate` (an engine's WebAssembly.validate) accepts the SIMD probe. */
+export function detectWasmSimd(validate: ((bytes: Uint8Array<ArrayBuffer>) => boolean) | undefined): boolean {
+  return typeof validate === 'function' && validate(SIMD_PROBE);
+}
+
+/** The compiled scoring kernel, compiled once per process (throws when SIMD is unsupported). */
+export function scoreKernelModule(): WebAssembly.Module {
+  if (!kernelModule) {
+    const bin = atob(SCORE_KERNEL_WASM_BASE64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    kernelModule = new WebAssembly.Module(bytes);
+  }
+  return kernelModule;
+}
