@@ -1,8 +1,11 @@
 import { parseArgs } from 'node:util';
 import { DomainError, NodeId, Region } from '@edgerec/proto-schemas';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { startEdgeNode } from './edge-node.js';
+import {
+  BROKER_PASSWORD_ENV, createSyncTransport, EdgeSyncClient, HoldoutPolicy, loadCentralKeys, ManifestTrust, readBrokerPassword,
+} from './sync/index.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -23,14 +26,28 @@ export const EdgeFlags = z.object({
   'replay-prob': z.coerce.number().min(0).max(1).optional(),
   durability: z.enum(['process', 'power']).default('power'),
   'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** MQTT broker of the sync protocol; without it the edge runs standalone */
+  broker: z.string().regex(/^mqtts?:\/\/|^wss?:\/\//, 'must be an mqtt:// (or mqtts/ws/wss) URL').optional(),
+  'broker-username': z.string().min(1).optional(),
+  'broker-password-file': z.string().min(1).optional(),
+  'mqtt-protocol': z.enum(['4', '5']).default('5'),
+  /** PEM file(s) of central's ed25519 public key (repeatable) */
+  'central-key': z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+  'trust-on-first-use': z.boolean().default(false),
+  'sync-interval-ms': int(50, 1e9).default(10_000),
+  'status-interval-ms': int(100, 1e9).default(15_000),
 });
 export type EdgeFlags = z.infer<typeof EdgeFlags>;
 
 export const edgeUsage =
   'edge --id ID --region R --port P --db FILE [--items N] [--dim D] [--host H] [--seed S] [--durability power|process]\n' +
-  '       [--rate-per-user N] [--prox-mu MU] [--replay-prob P] [--checkpoint-events N] [--checkpoint-ms MS] [--log-level L]';
+  '       [--rate-per-user N] [--prox-mu MU] [--replay-prob P] [--checkpoint-events N] [--checkpoint-ms MS] [--log-level L]\n' +
+  `       [--broker URL --central-key PEM [--broker-username U] [--broker-password-file F | $${BROKER_PASSWORD_ENV}]\n` +
+  '        [--mqtt-protocol 4|5] [--sync-interval-ms N] [--status-interval-ms N] [--trust-on-first-use]]';
 
 const FLAG_NAMES = Object.keys(EdgeFlags.shape);
+const BOOLEAN_FLAGS = new Set(['trust-on-first-use']);
+const MULTIPLE_FLAGS = new Set(['central-key']);
 
 /** Parses and validates `edgerec edge` flags; anything wrong is `DomainError('bad_flag', 400)`. */
 export function parseEdgeFlags(argv: string[]): EdgeFlags {
@@ -38,7 +55,9 @@ export function parseEdgeFlags(argv: string[]): EdgeFlags {
   try {
     ({ values } = parseArgs({
       args: argv, strict: true, allowPositionals: false,
-      options: Object.fromEntries(FLAG_NAMES.map((n) => [n, { type: 'string' as const }])),
+      options: Object.fromEntries(FLAG_NAMES.map((n) => [n, {
+        type: BOOLEAN_FLAGS.has(n) ? ('boolean' as const) : ('string' as const), multiple: MULTIPLE_FLAGS.has(n),
+      }])),
     }));
   } catch (e) {
     throw new DomainError('bad_flag', 400, (e as Error).message);
@@ -61,10 +80,15 @@ export function parseEdgeFlags(argv: string[]): EdgeFlags {
 export async function edgeCommand(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const f = parseEdgeFlags(argv);
   const logger = pino({ level: f['log-level'], base: { nodeId: f.id } }, pino.destination(2));
+  const holdout = f.broker ? new HoldoutPolicy() : undefined;
+  const sync = f.broker ? syncClientFor(f, logger, holdout!) : undefined;
   const node = await startEdgeNode({
     id: f.id, region: f.region, port: f.port, host: f.host, dbPath: f.db, numItems: f.items, dim: f.dim, seed: f.seed,
-    durability: f.durability, logger,
-    learner: { checkpointEvents: f['checkpoint-events'], checkpointMs: f['checkpoint-ms'], replayProb: f['replay-prob'] },
+    durability: f.durability, logger, sync,
+    learner: {
+      checkpointEvents: f['checkpoint-events'], checkpointMs: f['checkpoint-ms'], replayProb: f['replay-prob'],
+      holdout: holdout?.isHeldOut,
+    },
     modelConfig: f['prox-mu'] === undefined ? undefined : { proxMu: f['prox-mu'] },
     rateLimit: f['rate-per-user'] ? { perSecond: f['rate-per-user'], burst: Math.max(1, 2 * f['rate-per-user']) } : undefined,
   });
@@ -81,4 +105,21 @@ export async function edgeCommand(argv: string[], out: NodeJS.WritableStream = p
   });
   await node.stop();
   return 0;
+}
+
+/** The MQTT sync client `--broker` asks for; refuses to run without a way to trust releases. */
+function syncClientFor(f: EdgeFlags, logger: Logger, holdout: HoldoutPolicy): EdgeSyncClient {
+  const keyFiles = f['central-key'] === undefined ? [] : [f['central-key']].flat();
+  if (keyFiles.length === 0 && !f['trust-on-first-use']) {
+    throw new DomainError('bad_flag', 400, '--broker needs --central-key FILE (or --trust-on-first-use) to verify model releases');
+  }
+  const transport = createSyncTransport({
+    url: f.broker!, nodeId: f.id, region: f.region, username: f['broker-username'],
+    password: readBrokerPassword(f['broker-password-file'], process.env), protocolVersion: Number(f['mqtt-protocol']) as 4 | 5,
+  });
+  return new EdgeSyncClient({
+    nodeId: f.id, region: f.region, transport, logger, holdout,
+    trust: new ManifestTrust(loadCentralKeys(keyFiles), { trustOnFirstUse: f['trust-on-first-use'] }),
+    syncIntervalMs: f['sync-interval-ms'], statusIntervalMs: f['status-interval-ms'],
+  });
 }

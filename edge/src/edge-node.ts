@@ -73,8 +73,20 @@ export async function startEdgeNode(opts: EdgeNodeOptions): Promise<EdgeNode> {
     core.close();
     throw e;
   });
-  await core.sync.start({ holder: core.holder, checkpoint: () => core.learner.checkpoint() });
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // Edge-local trigger of a sync (loopback by default, like the rest of the edge API).
+  app.post('/admin/sync', async (c) => {
+    if (!core.sync.syncNow) throw new DomainError('sync_disabled', 409, 'this edge runs without a broker (no --broker)');
+    return c.json(await core.sync.syncNow('admin'));
+  });
+  await core.sync.start({
+    holder: core.holder, checkpoint: () => core.learner.checkpoint(), edb, registry: core.metrics.registry, httpUrl: url,
+    appliedSeq: () => core.learner.applied, userState: (user) => core.learner.userState(user),
+    stats: () => {
+      const oldest = edb.events.pendingAfter(core.learner.applied, 1)[0];
+      return { eventsIngested: edb.events.maxSeq(), learnerLagMs: oldest ? Math.max(0, core.clock() - oldest.committedAt) : 0 };
+    },
+  });
   logger.info({ url, nodeId: opts.id, region: opts.region, modelVersion: core.holder.version, numItems: core.holder.numItems }, 'edge node listening');
   let stopping: Promise<void> | null = null;
   return {

@@ -36,6 +36,11 @@ export interface OnlineLearnerOptions {
   replayProb?: number;
   observer?: LearnerObserver;
   logger?: Logger;
+  /**
+   * Events kept out of training for federated evaluation (see sync/holdout-evaluator.ts): the
+   * learner skips them but still moves its watermark past them. Must be deterministic.
+   */
+  holdout?: (ev: StoredEvent) => boolean;
 }
 
 /** Counters for `/v1/learner` and tests. */
@@ -72,7 +77,8 @@ export const eventRng = (seed: number, seq: number): SeededRandom =>
 export class OnlineLearner {
   private readonly cache: UserStateCache;
   private readonly reservoir: ReplayReservoir;
-  private readonly opts: Required<Omit<OnlineLearnerOptions, 'observer' | 'logger'>>;
+  private readonly opts: Required<Omit<OnlineLearnerOptions, 'observer' | 'logger' | 'holdout'>>;
+  private readonly holdout: ((ev: StoredEvent) => boolean) | undefined;
   private readonly waiters = new SeqWaiters(() => this.appliedSeq);
   private appliedSeq: number;
   private appliedCount: number;
@@ -104,6 +110,7 @@ export class OnlineLearner {
     };
     this.observer = options.observer;
     this.logger = options.logger;
+    this.holdout = options.holdout;
     this.cache = new UserStateCache(this.opts.maxCachedUsers);
     this.reservoir = new ReplayReservoir(this.opts.replayCapacity);
     this.reservoir.restore(edb.replay.all(), edb.config.get<number>('learner.replaySeen') ?? 0);
@@ -271,7 +278,7 @@ export class OnlineLearner {
 
   private apply(ev: StoredEvent): void {
     const { model } = this.holder;
-    if (ev.itemIdx < model.numItems) {
+    if (ev.itemIdx < model.numItems && !this.holdout?.(ev)) {
       const rng = eventRng(this.opts.seed, ev.seq);
       const next = rng.nextFloat;
       let state = this.cache.get(ev.user);

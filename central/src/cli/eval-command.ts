@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { DomainError } from '@edgerec/proto-schemas';
 import { loadDataset, DATASET_FORMATS } from '@edgerec/services/data';
 import { defaultModelConfig } from '@edgerec/services/model';
 import { runCentralizedEval } from '../eval/centralized-eval.js';
+import { runFederatedEval } from '../eval/federated-eval.js';
 import { parseFlags } from './parse-flags.js';
 import { createProgress } from './progress.js';
 import type { CliIo } from './main.js';
@@ -66,7 +66,15 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
   const config = defaultModelConfig(flags.dim ? { dim: flags.dim } : {});
   const epochs = flags.epochs ?? DEFAULT_EPOCHS;
   if (flags.mode === 'federated') {
-    throw new DomainError('not_implemented', 400, '--mode federated needs the sync protocol, which is not built yet');
+    const rounds = flags.rounds ?? epochs;
+    const fedBar = createProgress('round', rounds, io.err as NodeJS.WriteStream);
+    const report = await runFederatedEval(ds, {
+      negatives: flags.negatives, seed: flags.seed, epochs, config, edges: flags.edges, partition: flags.partition,
+      rounds, compression: flags.compression, onRound: (r) => fedBar.update(r),
+    });
+    fedBar.stop();
+    io.out.write(`${JSON.stringify({ dataset: ds.name, epochs, ...report })}\n`);
+    return 0;
   }
   const bar = createProgress('train', epochs, io.err as NodeJS.WriteStream);
   const report = runCentralizedEval(ds, {

@@ -7,6 +7,7 @@ import { NodeConfigStore } from './node-config-store.js';
 import { type Db, type OpenDatabaseOptions, openDatabase } from './open-database.js';
 import { OutboxStore } from './outbox-store.js';
 import { ReplayStore } from './replay-store.js';
+import { SyncReferenceStore } from './sync-reference-store.js';
 import { UserStore } from './user-store.js';
 
 /** Every store of an edge node over one connection. */
@@ -20,6 +21,8 @@ export interface EdgeDatabase {
   catalog: ItemCatalogStore;
   idempotency: IdempotencyStore;
   replay: ReplayStore;
+  /** sync reference of extracted rows (uplink deltas are local − reference) */
+  syncRef: SyncReferenceStore;
   /** Runs `fn` in one transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -51,6 +54,7 @@ export function openEdgeDatabase(path: string, opts: OpenDatabaseOptions = {}): 
     catalog: new ItemCatalogStore(db),
     idempotency: new IdempotencyStore(db),
     replay: new ReplayStore(db),
+    syncRef: new SyncReferenceStore(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
     close: () => {
       if (db.open) db.close();

@@ -18,4 +18,5 @@ export { NodeConfigStore } from './node-config-store.js';
 export { ItemCatalogStore } from './item-catalog-store.js';
 export { IdempotencyStore, type IdempotentResponse } from './idempotency-store.js';
 export { ReplayStore, type ReplayEntry } from './replay-store.js';
+export { SyncReferenceStore, type SyncReference } from './sync-reference-store.js';
 export { openEdgeDatabase, type EdgeDatabase } from './edge-database.js';

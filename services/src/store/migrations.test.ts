@@ -29,7 +29,7 @@ describe('migrate', () => {
   it('applies only the steps newer than the recorded version', () => {
     const db = openDatabase(join(dir, 'edge.db'));
     expect(migrate(db, EDGE_MIGRATIONS.slice(0, 2))).toEqual([1, 2]);
-    expect(migrate(db, EDGE_MIGRATIONS)).toEqual([3, 4]);
+    expect(migrate(db, EDGE_MIGRATIONS)).toEqual(EDGE_MIGRATIONS.slice(2).map((m) => m.version));
     db.close();
   });
 

@@ -13,7 +13,7 @@ export interface Migration {
  * Running it again is a no-op. Returns the versions applied by this call.
  *
  * @example
- * migrate(db, EDGE_MIGRATIONS); // [1, 2, 3, 4] on a new file, [] afterwards
+ * migrate(db, EDGE_MIGRATIONS); // [1, 2, 3, 4, 5] on a new file, [] afterwards
  */
 export function migrate(db: Db, migrations: readonly Migration[]): number[] {
   for (let i = 1; i < migrations.length; i++) {
@@ -138,6 +138,16 @@ export const EDGE_MIGRATIONS: readonly Migration[] = [
         weight REAL NOT NULL
       );
       CREATE INDEX replay_user ON replay_buffer (user);
+    `,
+  },
+  {
+    version: 5,
+    name: 'sync reference of extracted rows',
+    up: `
+      -- The local value of every row at the last delta extraction since the current global
+      -- base was installed: the next delta is local − reference, so nothing is sent twice.
+      CREATE TABLE sync_ref_rows (row INTEGER PRIMARY KEY, vals BLOB NOT NULL);
+      CREATE TABLE sync_ref_adapter (id INTEGER PRIMARY KEY CHECK (id = 1), vals BLOB NOT NULL);
     `,
   },
 ];

@@ -1,0 +1,198 @@
+import { decode, ModelChunkMsg, parseTopic, TOPIC_PREFIX, topicFilters, topics, type ModelManifestMsg } from '@edgerec/proto-schemas';
+import type { Transport, TransportMessage, Unsubscribe } from '@edgerec/services/bus';
+import { applyPatch, decodePatch, decodeSnapshot } from '@edgerec/services/compression';
+import type { ModelWeights } from '@edgerec/services/model';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { ModelHolder } from '../model-holder.js';
+import { ModelChunkBuffer } from './model-chunk-buffer.js';
+import { verifyArtifact, type ManifestTrust } from './manifest-trust.js';
+import type { Scheduler } from './sync-scheduler.js';
+import type { SyncMetrics } from './sync-metrics.js';
+
+/** Every artifact chunk of every version: patch chunks are not retained, so they must be caught live. */
+const ALL_MODEL_CHUNKS = `${TOPIC_PREFIX}models/+/chunks/+`;
+
+export interface ModelReceiverDeps {
+  transport: Transport;
+  holder: ModelHolder;
+  trust: ManifestTrust;
+  scheduler: Scheduler;
+  metrics: SyncMetrics;
+  logger: Logger;
+  /** installs verified weights (rebase, persist, swap); throws DomainError('bad_model') on a shape it cannot take */
+  install: (weights: ModelWeights, manifest: ModelManifestMsg, via: 'snapshot' | 'patch') => void;
+  /** told once per refused release (version + reason) */
+  onRejected: (reason: string, message: string, version: number | null) => void;
+  /** budget for chunks of releases not yet installed (default 256 MiB) */
+  maxBufferedBytes?: number;
+  /** re-subscribe the version's retained snapshot when it is still incomplete this long after its manifest (default 5 s) */
+  refetchAfterMs?: number;
+}
+
+/**
+ * Downlink (DESIGN §3): listens to the retained `models/manifest` and to every artifact chunk;
+ * on a manifest newer than the installed version it verifies the Ed25519 signature against
+ * the trusted central keys, collects the artifact — the sparse patch when it starts from the
+ * installed version and arrived complete, else the retained int8 snapshot — checks size and
+ * sha256, decodes it and hands the weights to `install`. A bad signature, key or hash is
+ * refused with its reason (the edge keeps serving its current model).
+ *
+ * @example
+ * const rx = new ModelReceiver({ transport, holder, trust, scheduler, metrics, logger, install, onRejected });
+ * await rx.start();
+ */
+export class ModelReceiver {
+  private readonly buffer: ModelChunkBuffer;
+  private target: ModelManifestMsg | null = null;
+  private readonly refused = new Set<string>();
+  private readonly unsubs: Unsubscribe[] = [];
+  private refetch: { version: number; unsubscribe: Promise<Unsubscribe> | null; cancel: () => void } | null = null;
+  private stopped = false;
+
+  constructor(private readonly deps: ModelReceiverDeps) {
+    this.buffer = new ModelChunkBuffer({ maxBytes: deps.maxBufferedBytes ?? 256 * 1024 * 1024 });
+  }
+
+  async start(): Promise<void> {
+    const { transport } = this.deps;
+    this.unsubs.push(await transport.subscribe(ALL_MODEL_CHUNKS, (m) => this.onChunk(m)));
+    this.unsubs.push(await transport.subscribe(topics.modelManifest(), (m) => this.onManifest(m)));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clearRefetch();
+    await Promise.allSettled(this.unsubs.splice(0).map((u) => u()));
+  }
+
+  /** The release being collected, if any. */
+  get pending(): number | null {
+    return this.target?.version ?? null;
+  }
+
+  private onManifest(msg: TransportMessage): void {
+    if (this.stopped || msg.payload.byteLength === 0) return; // empty: a cleared retained message
+    const raw = decode(z.unknown(), msg.payload);
+    if (!raw.ok) return this.reject('malformed_manifest', raw.error.message, null);
+    const r = this.deps.trust.verify(raw.value);
+    if (!r.ok) return this.reject(r.code, r.message, versionOf(raw.value));
+    const m = r.value;
+    const { holder } = this.deps;
+    if (m.version <= holder.version || (this.target && this.target.version >= m.version)) return;
+    if (m.dim !== holder.model.config.dim || m.numItems < holder.numItems) {
+      return this.reject('shape_mismatch', `release ${m.version} is ${m.numItems}×${m.dim}, edge holds ${holder.numItems}×${holder.model.config.dim}`, m.version);
+    }
+    this.target = m;
+    this.buffer.dropBelow(m.version);
+    this.deps.logger.info({ version: m.version, parent: m.parent, size: m.size, patch: m.patch?.size }, 'model release announced');
+    this.armRefetch(m.version);
+    this.tryInstall();
+  }
+
+  private onChunk(msg: TransportMessage): void {
+    if (this.stopped || msg.payload.byteLength === 0) return;
+    const topic = parseTopic(msg.topic);
+    if (topic?.kind !== 'modelChunk') return;
+    const r = decode(ModelChunkMsg, msg.payload);
+    if (!r.ok || r.value.version !== topic.version || r.value.index !== topic.index) {
+      this.deps.logger.warn({ topic: msg.topic, err: r.ok ? 'topic/payload mismatch' : r.error.message }, 'invalid model chunk dropped');
+      return;
+    }
+    const c = r.value;
+    this.deps.metrics.bytesDown.inc({ kind: c.kind }, c.data.byteLength);
+    if (c.version <= this.deps.holder.version) return;
+    this.buffer.add(c);
+    if (this.target?.version === c.version) this.tryInstall();
+  }
+
+  private tryInstall(): void {
+    const m = this.target;
+    if (!m || this.stopped) return;
+    const { holder } = this.deps;
+    if (m.patch && m.patch.fromVersion === holder.version) {
+      const patch = this.buffer.complete(m.version, 'patch', Math.max(1, Math.ceil(m.patch.size / m.chunkSize)));
+      if (patch) {
+        const ok = verifyArtifact(m, patch, 'patch');
+        if (ok.ok) {
+          const weights = this.decoded(m, () => applyPatch(holder.base, decodePatch(patch)));
+          if (weights) return this.finish(m, weights, 'patch');
+          return;
+        }
+        // A broken patch is not fatal while the signed snapshot may still check out.
+        this.deps.logger.warn({ version: m.version, code: ok.code }, ok.message);
+        this.buffer.dropArtifact(m.version, 'patch');
+      }
+    }
+    const snapshot = this.buffer.complete(m.version, 'snapshot', m.chunkCount);
+    if (!snapshot) return;
+    const ok = verifyArtifact(m, snapshot, 'snapshot');
+    if (!ok.ok) {
+      this.buffer.dropArtifact(m.version, 'snapshot');
+      this.target = null;
+      this.clearRefetch();
+      return this.reject(ok.code, ok.message, m.version);
+    }
+    const weights = this.decoded(m, () => decodeSnapshot(snapshot));
+    if (weights) this.finish(m, weights, 'snapshot');
+  }
+
+  private decoded(m: ModelManifestMsg, decodeFn: () => ModelWeights): ModelWeights | null {
+    try {
+      return decodeFn();
+    } catch (e) {
+      this.target = null;
+      this.clearRefetch();
+      this.reject('bad_artifact', (e as Error).message, m.version);
+      return null;
+    }
+  }
+
+  private finish(m: ModelManifestMsg, weights: ModelWeights, via: 'snapshot' | 'patch'): void {
+    this.target = null;
+    this.clearRefetch();
+    try {
+      this.deps.install(weights, m, via);
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      this.reject(typeof code === 'string' ? code : 'install_failed', (e as Error).message, m.version);
+      return;
+    }
+    this.buffer.dropBelow(m.version + 1);
+  }
+
+  private reject(reason: string, message: string, version: number | null): void {
+    const key = `${version ?? '?'}:${reason}`;
+    if (this.refused.has(key)) return; // the same retained release, re-delivered after a reconnect
+    this.refused.add(key);
+    this.deps.metrics.modelRejected.inc({ reason });
+    this.deps.logger.warn({ version, reason }, `model release refused: ${message}`);
+    this.deps.onRejected(reason, message, version);
+  }
+
+  /** Retained snapshot chunks are re-sent on a fresh subscription: the way to get chunks that were missed or evicted. */
+  private armRefetch(version: number): void {
+    this.clearRefetch();
+    const refetch: NonNullable<ModelReceiver['refetch']> = { version, unsubscribe: null, cancel: () => {} };
+    refetch.cancel = this.deps.scheduler.setTimer(this.deps.refetchAfterMs ?? 5_000, () => {
+      if (this.refetch !== refetch || this.target?.version !== version) return;
+      this.deps.logger.info({ version }, 'release incomplete; re-subscribing its retained snapshot');
+      refetch.unsubscribe = this.deps.transport.subscribe(topicFilters.modelChunks(version), (msg) => this.onChunk(msg));
+      refetch.unsubscribe.catch(() => undefined);
+    });
+    this.refetch = refetch;
+  }
+
+  private clearRefetch(): void {
+    const r = this.refetch;
+    if (!r) return;
+    this.refetch = null;
+    r.cancel();
+    r.unsubscribe?.then((u) => u()).catch(() => undefined);
+  }
+}
+
+function versionOf(raw: unknown): number | null {
+  const v = (raw as { version?: unknown } | null)?.version;
+  return typeof v === 'number' && Number.isSafeInteger(v) ? v : null;
+}

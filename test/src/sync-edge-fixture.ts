@@ -1,0 +1,129 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CentralHarness } from '@edgerec/central';
+import { createEdgeCore, type EdgeCore } from '@edgerec/edge';
+import { EdgeSyncClient, HoldoutPolicy, ManifestTrust, ManualScheduler, offlineWill, type EdgeSyncOptions } from '@edgerec/edge/sync/index';
+import { MemoryTransport, type Transport } from '@edgerec/services/bus';
+import { openEdgeDatabase } from '@edgerec/services/store';
+
+/**
+ * A real edge core (SQLite file, learner) with a real EdgeSyncClient on the harness's
+ * MemoryBroker, shaped like central's HARNESS_MODEL (40 items, dim 8, rank 2). `restart()`
+ * closes everything and opens the same file again, as a process restart would.
+ */
+export class SyncEdge {
+  readonly scheduler = new ManualScheduler();
+  core!: EdgeCore;
+  sync!: EdgeSyncClient;
+  transport!: MemoryTransport;
+  private events = 0;
+  /** events learned (held-out ones excluded) */
+  trained = 0;
+
+  private constructor(
+    readonly h: CentralHarness,
+    readonly nodeId: string,
+    readonly dbPath: string,
+    private readonly extra: Partial<EdgeSyncOptions>,
+    readonly holdout: HoldoutPolicy,
+    private readonly wrap: (t: Transport) => Transport,
+  ) {}
+
+  static async start(
+    h: CentralHarness, nodeId: string, extra: Partial<EdgeSyncOptions> = {}, wrap: (t: Transport) => Transport = (t) => t,
+  ): Promise<SyncEdge> {
+    const dir = mkdtempSync(join(tmpdir(), `sync-${nodeId}-`));
+    const e = new SyncEdge(h, nodeId, join(dir, 'edge.db'), extra, new HoldoutPolicy({ userEvery: 1, eventEvery: 4 }), wrap);
+    await e.open();
+    return e;
+  }
+
+  get edb() {
+    return this.core.edb;
+  }
+
+  get holder() {
+    return this.core.holder;
+  }
+
+  private async open(): Promise<void> {
+    this.core = createEdgeCore({
+      edb: openEdgeDatabase(this.dbPath, { durability: 'process' }), nodeId: this.nodeId, region: 'r1', seed: 3,
+      numItems: 40, dim: 8, modelConfig: { adapterRank: 2 },
+      rateLimit: { perSecond: 1e6, burst: 1e6 }, learner: { holdout: this.holdout.isHeldOut, replayProb: 0 },
+    });
+    this.transport = new MemoryTransport(this.h.broker, { clientId: this.nodeId, persistent: true, will: offlineWill(this.nodeId, 'r1') });
+    const signer = this.h.central.signer;
+    this.sync = new EdgeSyncClient({
+      nodeId: this.nodeId, region: 'r1', transport: this.wrap(this.transport), scheduler: this.scheduler,
+      trust: new ManifestTrust(new Map([[signer.keyId, signer.publicKey]])), holdout: this.holdout, ...this.extra,
+    });
+    const { core } = this;
+    await this.sync.start({
+      holder: core.holder, checkpoint: () => core.learner.checkpoint(), edb: core.edb, registry: core.metrics.registry,
+      appliedSeq: () => core.learner.applied, userState: (u) => core.learner.userState(u),
+    });
+  }
+
+  /** Ingests `n` events of users u0…u{users-1} over items i0…i39 and waits until they are learned. */
+  async learn(n: number, users = 6): Promise<void> {
+    const events = Array.from({ length: n }, (_, j) => {
+      const k = this.events++;
+      return { eventId: `${this.nodeId}-e${k}`, user: `u${k % users}`, item: `i${(k * 7 + (k % users) * 3) % 40}`, type: 'click' as const };
+    });
+    this.trained += events.filter((e) => !this.holdout.isHeldOut(e)).length;
+    const out = this.core.ingestor.ingest({ events });
+    if (out.status !== 202) throw new Error(`ingest answered ${out.status}`);
+    this.core.learner.notify();
+    const ok = await this.core.learner.waitForApplied(this.edb.events.maxSeq(), 10_000);
+    if (!ok) throw new Error('learner did not catch up');
+  }
+
+  async restart(): Promise<void> {
+    await this.close();
+    await this.open();
+  }
+
+  async close(): Promise<void> {
+    await this.sync.stop();
+    this.core.close();
+  }
+}
+
+/** Yields to pending I/O until `predicate` holds; rejects after `timeoutMs`. */
+export async function until(predicate: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/**
+ * Passes everything through except the first `n` deliveries on `…/acks`, which are lost as
+ * if the broker had dropped them; `dropped` resolves once they were.
+ */
+export function dropFirstAcks(inner: Transport, n: number): Transport & { dropped: Promise<void> } {
+  let left = n;
+  let done!: () => void;
+  const dropped = new Promise<void>((resolve) => (done = resolve));
+  return {
+    dropped,
+    get connected() {
+      return inner.connected;
+    },
+    connect: () => inner.connect(),
+    publish: (topic, payload, opts) => inner.publish(topic, payload, opts),
+    close: () => inner.close(),
+    on: (event, listener) => inner.on(event, listener),
+    subscribe: (filter, handler, opts) =>
+      inner.subscribe(filter, filter.endsWith('/acks') ? (m) => {
+        if (left > 0) {
+          if (--left === 0) done();
+          return;
+        }
+        return handler(m);
+      } : handler, opts),
+  };
+}
