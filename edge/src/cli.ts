@@ -3,6 +3,8 @@ import { DomainError, NodeId, Region } from '@edgerec/proto-schemas';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { startEdgeNode } from './edge-node.js';
+import { DeviceGateway } from './devices/device-gateway.js';
+import type { Transport } from '@edgerec/services/bus';
 import {
   BROKER_PASSWORD_ENV, createSyncTransport, EdgeSyncClient, HoldoutPolicy, loadCentralKeys, ManifestTrust, readBrokerPassword,
 } from './sync/index.js';
@@ -81,7 +83,8 @@ export async function edgeCommand(argv: string[], out: NodeJS.WritableStream = p
   const f = parseEdgeFlags(argv);
   const logger = pino({ level: f['log-level'], base: { nodeId: f.id } }, pino.destination(2));
   const holdout = f.broker ? new HoldoutPolicy() : undefined;
-  const sync = f.broker ? syncClientFor(f, logger, holdout!) : undefined;
+  const transport = f.broker ? brokerTransportFor(f) : undefined;
+  const sync = transport ? syncClientFor(f, transport, logger, holdout!) : undefined;
   const node = await startEdgeNode({
     id: f.id, region: f.region, port: f.port, host: f.host, dbPath: f.db, numItems: f.items, dim: f.dim, seed: f.seed,
     durability: f.durability, logger, sync,
@@ -92,6 +95,16 @@ export async function edgeCommand(argv: string[], out: NodeJS.WritableStream = p
     modelConfig: f['prox-mu'] === undefined ? undefined : { proxMu: f['prox-mu'] },
     rateLimit: f['rate-per-user'] ? { perSecond: f['rate-per-user'], burst: Math.max(1, 2 * f['rate-per-user']) } : undefined,
   });
+  // IoT devices that speak MQTT reach the same ingest and recommendations over the broker.
+  const devices = transport
+    ? new DeviceGateway({
+        transport,
+        ingest: (events) => node.core.ingestor.ingest({ events }),
+        recommend: (q) => node.core.recommender.recommend(q),
+        logger,
+      })
+    : undefined;
+  await devices?.start();
   out.write(`${JSON.stringify({ event: 'listening', url: node.url, id: f.id, region: f.region, modelVersion: node.core.holder.version })}\n`);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
@@ -103,20 +116,25 @@ export async function edgeCommand(argv: string[], out: NodeJS.WritableStream = p
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  await devices?.stop().catch((e: Error) => logger.warn({ err: e.message }, 'device gateway stop failed'));
   await node.stop();
   return 0;
 }
 
+/** The broker connection `--broker` asks for, shared by model sync and the device gateway. */
+function brokerTransportFor(f: EdgeFlags): Transport {
+  return createSyncTransport({
+    url: f.broker!, nodeId: f.id, region: f.region, username: f['broker-username'],
+    password: readBrokerPassword(f['broker-password-file'], process.env), protocolVersion: Number(f['mqtt-protocol']) as 4 | 5,
+  });
+}
+
 /** The MQTT sync client `--broker` asks for; refuses to run without a way to trust releases. */
-function syncClientFor(f: EdgeFlags, logger: Logger, holdout: HoldoutPolicy): EdgeSyncClient {
+function syncClientFor(f: EdgeFlags, transport: Transport, logger: Logger, holdout: HoldoutPolicy): EdgeSyncClient {
   const keyFiles = f['central-key'] === undefined ? [] : [f['central-key']].flat();
   if (keyFiles.length === 0 && !f['trust-on-first-use']) {
     throw new DomainError('bad_flag', 400, '--broker needs --central-key FILE (or --trust-on-first-use) to verify model releases');
   }
-  const transport = createSyncTransport({
-    url: f.broker!, nodeId: f.id, region: f.region, username: f['broker-username'],
-    password: readBrokerPassword(f['broker-password-file'], process.env), protocolVersion: Number(f['mqtt-protocol']) as 4 | 5,
-  });
   return new EdgeSyncClient({
     nodeId: f.id, region: f.region, transport, logger, holdout,
     trust: new ManifestTrust(loadCentralKeys(keyFiles), { trustOnFirstUse: f['trust-on-first-use'] }),
