@@ -10,7 +10,7 @@ import type { CentralMetrics } from '../metrics/index.js';
 import type { CentralStore } from '../store/index.js';
 import { DEFAULT_CHUNK_LIMITS, DeltaReassembly, type ChunkLimits } from './delta-reassembly.js';
 import type { AdmitResult, DeltaAdmission } from './round-manager.js';
-import type { Scheduler } from './scheduler.js';
+import type { Scheduler } from '@edgerec/services/common';
 
 export interface DeltaIntakeDeps {
   transport: Transport;

@@ -9,7 +9,7 @@ export { countDelta } from './round-admission.js';
 export { RoundFinalizer, type RoundFinalizerDeps } from './round-finalizer.js';
 export { RoundManager, type AdmitResult, type DeltaAdmission, type RoundManagerDeps } from './round-manager.js';
 export { CentralRoundPolicy, wirePolicy, type CentralRoundPolicyInput } from './round-policy.js';
-export { ManualScheduler, systemScheduler, type Scheduler } from './scheduler.js';
+export { ManualScheduler, systemScheduler, type Scheduler } from '@edgerec/services/common';
 export { SerialQueue } from './serial-queue.js';
 export { judgeStaleness, stalenessWeight, type StalenessVerdict } from './staleness.js';
 export { StatusTracker, type StatusTrackerDeps } from './status-tracker.js';

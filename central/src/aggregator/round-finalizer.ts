@@ -10,7 +10,7 @@ import { KV_KEYS, type CentralStore, type RoundRecord } from '../store/index.js'
 import { ActiveModel } from './active-model.js';
 import type { HoldoutMetrics } from './holdout-evaluation.js';
 import { CentralRoundPolicy } from './round-policy.js';
-import type { Scheduler } from './scheduler.js';
+import type { Scheduler } from '@edgerec/services/common';
 import type { ValidationGate } from './validation-gate.js';
 
 export interface RoundFinalizerDeps {

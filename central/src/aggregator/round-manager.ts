@@ -7,7 +7,7 @@ import type { CentralStore, RoundRecord } from '../store/index.js';
 export type { AdmitResult, DeltaAdmission } from './round-admission.js';
 import { closeDecision } from './close-rules.js';
 import { CentralRoundPolicy, wirePolicy } from './round-policy.js';
-import type { Scheduler } from './scheduler.js';
+import type { Scheduler } from '@edgerec/services/common';
 import { SerialQueue } from './serial-queue.js';
 import { countDelta, type AdmitResult, type DeltaAdmission } from './round-admission.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualScheduler } from './scheduler.js';
+import { ManualScheduler } from '@edgerec/services/common';
 import { SerialQueue } from './serial-queue.js';
 
 describe('ManualScheduler', () => {

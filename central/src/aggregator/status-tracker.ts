@@ -3,7 +3,7 @@ import type { Transport, TransportMessage, Unsubscribe } from '@edgerec/services
 import type { Logger } from '../central-logger.js';
 import type { CentralMetrics } from '../metrics/index.js';
 import type { CentralStore } from '../store/index.js';
-import type { Scheduler } from './scheduler.js';
+import type { Scheduler } from '@edgerec/services/common';
 
 export interface StatusTrackerDeps {
   transport: Transport;

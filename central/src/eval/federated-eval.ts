@@ -12,7 +12,7 @@ import { mulberry32 } from '@edgerec/services/federation';
 import { trainCentralized, type ModelConfig, type UserState } from '@edgerec/services/model';
 import { openEdgeDatabase, type EdgeDatabase } from '@edgerec/services/store';
 import { pino } from 'pino';
-import { ManualScheduler } from '../aggregator/scheduler.js';
+import { ManualScheduler } from '@edgerec/services/common';
 import { typedArrayBackend } from '../backend/index.js';
 import { silentLogger } from '../central-logger.js';
 import { startCentral, type CentralService } from '../central-service.js';

@@ -5,7 +5,7 @@ import { topics } from '@edgerec/proto-schemas';
 import { MemoryBroker, MemoryTransport } from '@edgerec/services/bus';
 import { mulberry32, syntheticDelta } from '@edgerec/services/federation';
 import type { SparseDelta } from '@edgerec/services/model';
-import { ManualScheduler } from '../aggregator/scheduler.js';
+import { ManualScheduler } from '@edgerec/services/common';
 import { typedArrayBackend } from '../backend/index.js';
 import { recordingLogger } from '../central-logger.js';
 import { startCentral, type CentralService, type StartCentralOptions } from '../central-service.js';

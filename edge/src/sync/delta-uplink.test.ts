@@ -5,7 +5,7 @@ import { openEdgeDatabase, type EdgeDatabase } from '@edgerec/services/store';
 import { pino } from 'pino';
 import { DeltaUplink, type OutboxMeta } from './delta-uplink.js';
 import { createSyncMetrics } from './sync-metrics.js';
-import { ManualScheduler } from './sync-scheduler.js';
+import { ManualScheduler } from '@edgerec/services/common';
 
 const meta: OutboxMeta = { codec: 'none', roundId: 2, window: { fromEventSeq: 1, toEventSeq: 9 }, samples: 9, rows: 3, denseBytes: 48 };
 const closers: (() => unknown)[] = [];

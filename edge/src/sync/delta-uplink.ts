@@ -5,7 +5,7 @@ import type { Transport, TransportMessage, Unsubscribe } from '@edgerec/services
 import { sha256Hex, splitChunks } from '@edgerec/services/compression';
 import type { EdgeDatabase, OutboxEntry } from '@edgerec/services/store';
 import type { Logger } from 'pino';
-import type { Scheduler } from './sync-scheduler.js';
+import type { Scheduler } from '@edgerec/services/common';
 import type { SyncMetrics } from './sync-metrics.js';
 
 /** What the outbox keeps next to a delta's bytes, so it can be re-sent after a restart. */

@@ -18,7 +18,7 @@ import { ModelReceiver } from './model-receiver.js';
 import { RoundState, targets, type OpenRound, type PersistedRoundState } from './round-state.js';
 import { StatusPublisher } from './status-publisher.js';
 import { createSyncMetrics, type SyncMetrics } from './sync-metrics.js';
-import { systemScheduler, type Scheduler } from './sync-scheduler.js';
+import { systemScheduler, type Scheduler } from '@edgerec/services/common';
 
 export interface EdgeSyncOptions {
   nodeId: string;

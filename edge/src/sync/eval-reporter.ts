@@ -2,7 +2,7 @@ import { encode, topics, type NodeEvalMsg } from '@edgerec/proto-schemas';
 import type { Transport } from '@edgerec/services/bus';
 import type { Logger } from 'pino';
 import type { HoldoutResult } from './holdout-evaluator.js';
-import type { Scheduler } from './sync-scheduler.js';
+import type { Scheduler } from '@edgerec/services/common';
 import type { SyncMetrics } from './sync-metrics.js';
 
 export interface EvalReporterDeps {

@@ -19,4 +19,4 @@ export { installGlobalModel, type InstallInput } from './model-installer.js';
 export { unsyncedDelta, referenceUpdate, mergeReference, reapplyUnsynced } from './unsynced-delta.js';
 export { RoundState, targets, type OpenRound, type PersistedRoundState } from './round-state.js';
 export { createSyncMetrics, type SyncMetrics, type SyncMetricSources } from './sync-metrics.js';
-export { ManualScheduler, systemScheduler, type Scheduler } from './sync-scheduler.js';
+export { ManualScheduler, systemScheduler, type Scheduler } from '@edgerec/services/common';

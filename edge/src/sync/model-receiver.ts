@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ModelHolder } from '../model-holder.js';
 import { ModelChunkBuffer } from './model-chunk-buffer.js';
 import { verifyArtifact, type ManifestTrust } from './manifest-trust.js';
-import type { Scheduler } from './sync-scheduler.js';
+import type { Scheduler } from '@edgerec/services/common';
 import type { SyncMetrics } from './sync-metrics.js';
 
 /** Every artifact chunk of every version: patch chunks are not retained, so they must be caught live. */

@@ -3,7 +3,7 @@ import { decode, NodeStatusMsg, topics } from '@edgerec/proto-schemas';
 import { MemoryBroker, MemoryTransport, MessageInbox, type TransportMessage } from '@edgerec/services/bus';
 import { pino } from 'pino';
 import { offlineWill, StatusPublisher } from './status-publisher.js';
-import { ManualScheduler } from './sync-scheduler.js';
+import { ManualScheduler } from '@edgerec/services/common';
 
 const state = (m: TransportMessage) => {
   const r = decode(NodeStatusMsg, m.payload);

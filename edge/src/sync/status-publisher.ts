@@ -1,7 +1,7 @@
 import { encode, topics, type NodeStatusMsg } from '@edgerec/proto-schemas';
 import type { Transport, WillMessage } from '@edgerec/services/bus';
 import type { Logger } from 'pino';
-import type { Scheduler } from './sync-scheduler.js';
+import type { Scheduler } from '@edgerec/services/common';
 
 /** The parts of a status that change; the publisher adds identity, state and time. */
 export type StatusSnapshot = Pick<NodeStatusMsg, 'modelVersion' | 'outboxSize' | 'eventsIngested' | 'learnerLagMs' | 'quality'>;
