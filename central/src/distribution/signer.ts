@@ -4,7 +4,10 @@ import { dirname, join } from 'node:path';
 import {
   canonicalManifestBytes, DomainError, ModelManifestMsg, type UnsignedModelManifest,
 } from '@edgerec/proto-schemas';
+import { keyIdOf } from '@edgerec/services/common';
 import type { Logger } from '../central-logger.js';
+
+export { keyIdOf };
 import { silentLogger } from '../central-logger.js';
 
 /** Env var naming the PEM file of central's ed25519 signing key. */
@@ -25,16 +28,6 @@ export interface ManifestSigner {
   readonly publicKeyPem: string;
   /** Adds `signature` (base64 Ed25519 over canonicalManifestBytes); `keyId` must be this signer's. */
   sign(manifest: UnsignedModelManifest): ModelManifestMsg;
-}
-
-/**
- * keyId of a public key: `sha256(SPKI DER)` hex, first 16 digits.
- *
- * @example
- * keyIdOf(createPublicKey(pem)); // 'a3f09c2b7d41e8f0'
- */
-export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
 }
 
 /** A signer over an ed25519 private key. */

@@ -1,35 +1,15 @@
-import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { canonicalManifestBytes, DomainError, ModelManifestMsg, type UnsignedModelManifest } from '@edgerec/proto-schemas';
+import { DomainError, ModelManifestMsg } from '@edgerec/proto-schemas';
+import { keyIdOf, verifyManifest, type VerifyResult } from '@edgerec/services/common';
 
 /**
- * Edge-side checks of a model release (DESIGN §5: applied only if hash and signature check
- * out). Same rules and codes as central's `distribution/verify-manifest.ts`; the edge keeps
- * its own copy because `edge` must not depend on `central` (docs/decisions.md §7).
+ * Edge-side trust in model releases (DESIGN §5: applied only if hash and signature check
+ * out). The checks themselves are shared with central (services/src/common/
+ * manifest-verification.ts); this file adds the keys an edge trusts and trust-on-first-use.
+ * Refusal codes are also the `reason` label of `edgerec_model_rejected_total`.
  */
-
-/** Why a release was refused (also the `reason` label of `edgerec_model_rejected_total`). */
-export type ManifestErrorCode =
-  | 'malformed_manifest'
-  | 'unsigned_manifest'
-  | 'unknown_key'
-  | 'bad_signature'
-  | 'size_mismatch'
-  | 'hash_mismatch';
-
-export type VerifyResult<T> = { ok: true; value: T } | { ok: false; code: ManifestErrorCode; message: string };
-
-const fail = (code: ManifestErrorCode, message: string): VerifyResult<never> => ({ ok: false, code, message });
-
-/**
- * keyId of a public key as central names it: sha256 over the SPKI DER, first 16 hex digits.
- *
- * @example
- * keyIdOf(createPublicKey(pem)); // 'a3f09c2b7d41e8f0'
- */
-export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
-}
+export { keyIdOf, verifyArtifact, type ManifestErrorCode, type VerifyResult } from '@edgerec/services/common';
 
 /**
  * Central's public keys from PEM files (`--central-key`), by keyId. Throws
@@ -85,22 +65,9 @@ export class ManifestTrust {
 
   /** Shape, signature presence, known keyId, Ed25519 signature over `canonicalManifestBytes`. Never throws. */
   verify(raw: unknown): VerifyResult<ModelManifestMsg> {
-    if (typeof raw === 'object' && raw !== null && !(raw as { signature?: unknown }).signature) {
-      return fail('unsigned_manifest', 'manifest carries no signature');
-    }
     const parsed = ModelManifestMsg.safeParse(raw);
-    if (!parsed.success) return fail('malformed_manifest', parsed.error.issues[0]?.message ?? 'invalid manifest');
-    const m = parsed.data;
-    if (!this.keys.has(m.keyId)) this.tryPin(m);
-    const key = this.keys.get(m.keyId);
-    if (!key) return fail('unknown_key', `manifest signed with unknown key ${m.keyId}`);
-    let ok = false;
-    try {
-      ok = verify(null, canonicalManifestBytes(m as UnsignedModelManifest & { signature: string }), key, Buffer.from(m.signature, 'base64'));
-    } catch {
-      ok = false;
-    }
-    return ok ? { ok: true, value: m } : fail('bad_signature', `signature does not verify with key ${m.keyId}`);
+    if (parsed.success && !this.keys.has(parsed.data.keyId)) this.tryPin(parsed.data);
+    return verifyManifest(raw, this.keys);
   }
 
   private tryPin(m: ModelManifestMsg): void {
@@ -115,23 +82,4 @@ export class ManifestTrust {
       // not a key: the manifest is refused as unknown_key below
     }
   }
-}
-
-/**
- * Checks artifact bytes against a verified manifest: the full snapshot, or the patch.
- *
- * @example
- * const r = verifyArtifact(manifest, bytes, 'patch'); // { ok: false, code: 'hash_mismatch', … }
- */
-export function verifyArtifact(
-  manifest: Pick<ModelManifestMsg, 'sha256' | 'size' | 'patch'>,
-  bytes: Uint8Array,
-  kind: 'snapshot' | 'patch' = 'snapshot',
-): VerifyResult<Uint8Array> {
-  const want = kind === 'snapshot' ? { sha256: manifest.sha256, size: manifest.size } : manifest.patch;
-  if (!want) return fail('malformed_manifest', 'manifest offers no patch');
-  if (bytes.byteLength !== want.size) return fail('size_mismatch', `${kind} is ${bytes.byteLength} bytes, manifest says ${want.size}`);
-  const digest = createHash('sha256').update(bytes).digest('hex');
-  if (digest !== want.sha256) return fail('hash_mismatch', `${kind} sha256 ${digest} ≠ manifest ${want.sha256}`);
-  return { ok: true, value: bytes };
 }

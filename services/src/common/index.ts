@@ -1,2 +1,3 @@
 export * from './scheduler.js';
 export * from './seeded-rng.js';
+export * from './manifest-verification.js';
