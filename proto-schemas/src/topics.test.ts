@@ -19,6 +19,8 @@ function build(t: ParsedTopic): string {
       return topics[t.kind](t.deviceId);
     case 'modelManifest':
       return topics.modelManifest();
+    case 'modelCanary':
+      return topics.modelCanary(t.nodeId);
     case 'modelChunk':
       return topics.modelChunk(t.version, t.index);
     case 'controlRounds':
@@ -47,6 +49,7 @@ describe('topics', () => {
     expect(topics.deviceRecsRequest('kiosk_7')).toBe('edgerec/v1/devices/kiosk_7/recs/request');
     expect(topics.deviceRecsResponse('kiosk_7')).toBe('edgerec/v1/devices/kiosk_7/recs/response');
     expect(topics.deviceAcks('kiosk_7')).toBe('edgerec/v1/devices/kiosk_7/acks');
+    expect(parseTopic(topics.modelCanary('edge-1'))).toEqual({ kind: 'modelCanary', nodeId: 'edge-1' });
   });
 
   it('parses every built topic back to what built it', () => {

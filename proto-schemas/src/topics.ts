@@ -19,6 +19,7 @@ export type ParsedTopic =
   | { kind: NodeTopicKind; nodeId: string }
   | { kind: DeviceTopicKind; deviceId: string }
   | { kind: 'modelManifest' }
+  | { kind: 'modelCanary'; nodeId: string }
   | { kind: 'modelChunk'; version: number; index: number }
   | { kind: 'controlRounds' };
 
@@ -65,6 +66,8 @@ export const topics = {
   nodeEval: (nodeId: string) => node(nodeId, 'eval'),
   /** central → all, retained: ModelManifestMsg. */
   modelManifest: () => `${TOPIC_PREFIX}models/manifest`,
+  /** central → one edge, retained: a signed manifest for a canary rollout to that node only */
+  modelCanary: (nodeId: string) => `${TOPIC_PREFIX}models/canary/${checkId('nodeId', nodeId)}`,
   /** central → edges: ModelChunkMsg `index` of model `version`. */
   modelChunk: (version: number, index: number) =>
     `${TOPIC_PREFIX}models/${checkIndex('version', version, Number.MAX_SAFE_INTEGER)}/chunks/${checkIndex('index', index, MAX_MODEL_CHUNKS - 1)}`,
@@ -128,6 +131,10 @@ export function parseTopic(topic: string): ParsedTopic | null {
     }
     case 'models/2':
       return a === 'manifest' ? { kind: 'modelManifest' } : null;
+    case 'models/3': {
+      const nodeId = id(b);
+      return a === 'canary' && nodeId ? { kind: 'modelCanary', nodeId } : null;
+    }
     case 'models/4': {
       const version = parseIndex(a, Number.MAX_SAFE_INTEGER);
       const index = parseIndex(c, MAX_MODEL_CHUNKS - 1);

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createPrivateKey } from 'node:crypto';
 import { join } from 'node:path';
@@ -168,5 +168,25 @@ describe('edge sync with central', () => {
     const rejected = (await a.sync.metrics.modelRejected.get()).values.map((v) => [v.labels.reason, v.value]);
     expect(Object.fromEntries(rejected)).toEqual({ bad_signature: 1, hash_mismatch: 1 });
     await Promise.all([rogue.close(), watcher.close()]);
+  });
+
+  it('installs a canary release published on its own canary topic; other edges stay on the global model', async () => {
+    const { h, es: [a, b] } = await setup({}, ['edge-a', 'edge-b']);
+    const rogue = new MemoryTransport(h.broker, { clientId: 'canary-publisher' });
+    await rogue.connect();
+    const signer = createSigner(createPrivateKey(readFileSync(join(h.dataDir, 'signing-key.pem'))));
+    const snapshot = h.central.artifactBytes(1)!;
+    const { signature: _sig, ...v1 } = h.central.publisher.manifestFor(1);
+    const canary = signer.sign({
+      ...v1, version: 50, parent: 1, patch: undefined, chunkCount: 1, size: snapshot.byteLength,
+      sha256: createHash('sha256').update(snapshot).digest('hex'),
+    });
+    const chunk: ModelChunkMsg = { v: 1, version: 50, index: 0, count: 1, kind: 'snapshot', data: snapshot };
+    await rogue.publish(topics.modelChunk(50, 0), encode(chunk), { retain: true });
+    await rogue.publish(topics.modelCanary('edge-b'), encode(canary), { retain: true });
+    await b.sync.waitForVersion(50);
+    expect(b.holder.version).toBe(50);
+    expect(a.holder.version).toBe(1);
+    await rogue.close();
   });
 });

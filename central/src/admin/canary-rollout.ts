@@ -18,10 +18,7 @@ import { registerCopy, requireVersion } from './model-copies.js';
  * and nodes read under `models/#`. Canary nodes are paused for rounds meanwhile: their
  * deltas are based on a version the rest does not run.
  */
-export function canaryTopic(nodeId: string): string {
-  if (!TOPIC_ID_PATTERN.test(nodeId)) throw new DomainError('invalid_topic_id', 400, `nodeId ${JSON.stringify(nodeId)} must match [A-Za-z0-9_-]{1,64}`);
-  return `${TOPIC_PREFIX}models/canary/${nodeId}`;
-}
+export const canaryTopic = (nodeId: string): string => topics.modelCanary(nodeId);
 
 /** A stable pseudo-random `fraction` of `ids` (at least one): rank by sha256(version:id). */
 export function chooseFraction(ids: readonly string[], fraction: number, version: number): string[] {

@@ -110,7 +110,7 @@ export class EdgeSyncClient implements SyncClient {
       },
     });
     this.receiver = new ModelReceiver({
-      ...common, holder: ctx.holder, trust: this.opts.trust, maxBufferedBytes: this.opts.maxModelBytes,
+      ...common, nodeId, holder: ctx.holder, trust: this.opts.trust, maxBufferedBytes: this.opts.maxModelBytes,
       install: (weights, manifest, via) => this.install(weights, manifest, via),
       onRejected: (reason, _message, version) => {
         this.count(`model_rejected.${reason}`);

@@ -15,6 +15,8 @@ const ALL_MODEL_CHUNKS = `${TOPIC_PREFIX}models/+/chunks/+`;
 
 export interface ModelReceiverDeps {
   transport: Transport;
+  /** this edge: it also takes releases from its own canary topic */
+  nodeId: string;
   holder: ModelHolder;
   trust: ManifestTrust;
   scheduler: Scheduler;
@@ -58,6 +60,8 @@ export class ModelReceiver {
     const { transport } = this.deps;
     this.unsubs.push(await transport.subscribe(ALL_MODEL_CHUNKS, (m) => this.onChunk(m)));
     this.unsubs.push(await transport.subscribe(topics.modelManifest(), (m) => this.onManifest(m)));
+    // A canary release for this node only (central's admin canary): same checks, same install.
+    this.unsubs.push(await transport.subscribe(topics.modelCanary(this.deps.nodeId), (m) => this.onManifest(m)));
   }
 
   async stop(): Promise<void> {
