@@ -8,6 +8,7 @@ import { pino, type Logger } from 'pino';
 import { createEdgeApp } from './edge-app.js';
 import { createEdgeCore, type EdgeCore, type EdgeCoreOptions } from './edge-core.js';
 import type { SyncClient } from './sync-client.js';
+import { keepConnectionsAlive } from '@edgerec/services/common';
 
 export interface EdgeNodeOptions {
   id: string;
@@ -66,6 +67,7 @@ export async function startEdgeNode(opts: EdgeNodeOptions): Promise<EdgeNode> {
   let server: Server;
   const port = await new Promise<number>((resolve, reject) => {
     server = serve({ fetch: app.fetch, port: opts.port, hostname: host }, (info: AddressInfo) => resolve(info.port)) as Server;
+    keepConnectionsAlive(server);
     server.once('error', (e: NodeJS.ErrnoException) => {
       reject(new DomainError('listen_failed', 500, `cannot listen on ${host}:${opts.port}: ${e.code ?? e.message}`));
     });

@@ -101,7 +101,7 @@ describe.skipIf(!available)('sync cluster: mosquitto + central + 3 edge processe
       procs.push(p);
       edgeUrl[NODES[i]] = String(p.ready.url);
     });
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await stopAll(procs.slice().reverse(), 5_000);
@@ -157,5 +157,5 @@ describe.skipIf(!available)('sync cluster: mosquitto + central + 3 edge processe
     expect(centralDeltas().counted).toBe(created);
     const log = readFileSync(join(dir, 'logs', 'central.log'), 'utf8');
     expect(log).not.toMatch(/"level":50/); // no errors in central's log
-  }, 60_000);
+  }, 150_000);
 });

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { DomainError } from '@edgerec/proto-schemas';
+import { keepConnectionsAlive } from '@edgerec/services/common';
 
 export interface AdminServer {
   url: string;
@@ -22,6 +23,7 @@ export async function startAdminServer(app: { fetch: (request: Request) => Respo
   let server!: Server;
   const port = await new Promise<number>((resolve, reject) => {
     server = serve({ fetch: app.fetch, port: opts.port, hostname: host }, (info: AddressInfo) => resolve(info.port)) as Server;
+    keepConnectionsAlive(server);
     server.once('error', (e: NodeJS.ErrnoException) => {
       reject(new DomainError('listen_failed', 500, `cannot listen on ${host}:${opts.port}: ${e.code ?? e.message}`));
     });
