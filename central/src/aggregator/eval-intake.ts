@@ -1,4 +1,5 @@
-import { decode, NodeEvalMsg, parseTopic, topicFilters } from '@edgerec/proto-schemas';
+import { decodeNodeMessage } from './node-message.js';
+import { NodeEvalMsg, topicFilters } from '@edgerec/proto-schemas';
 import type { Transport, TransportMessage, Unsubscribe } from '@edgerec/services/bus';
 import type { Logger } from '../central-logger.js';
 import type { CentralStore } from '../store/index.js';
@@ -37,18 +38,9 @@ export class EvalIntake {
   }
 
   handle(msg: TransportMessage): void {
-    const topic = parseTopic(msg.topic);
-    if (this.stopped || topic?.kind !== 'nodeEval' || msg.payload.byteLength === 0) return;
-    const r = decode(NodeEvalMsg, msg.payload);
-    if (!r.ok) {
-      this.deps.logger.warn({ nodeId: topic.nodeId, code: r.error.code, err: r.error.message }, 'invalid eval report');
-      return;
-    }
-    const e = r.value;
-    if (e.nodeId !== topic.nodeId) {
-      this.deps.logger.warn({ topicNodeId: topic.nodeId, claimedNodeId: e.nodeId }, 'forged eval report ignored');
-      return;
-    }
+    if (this.stopped) return;
+    const e = decodeNodeMessage(msg, 'nodeEval', NodeEvalMsg, this.deps.logger, 'eval report');
+    if (!e) return;
     const { store } = this.deps;
     if (!store.registry.get(e.modelVersion)) {
       this.deps.logger.warn({ nodeId: e.nodeId, modelVersion: e.modelVersion }, 'eval report for an unknown version ignored');

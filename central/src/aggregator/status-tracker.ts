@@ -1,4 +1,5 @@
-import { decode, NodeStatusMsg, parseTopic, topicFilters } from '@edgerec/proto-schemas';
+import { decodeNodeMessage } from './node-message.js';
+import { NodeStatusMsg, topicFilters } from '@edgerec/proto-schemas';
 import type { Transport, TransportMessage, Unsubscribe } from '@edgerec/services/bus';
 import type { Logger } from '../central-logger.js';
 import type { CentralMetrics } from '../metrics/index.js';
@@ -43,19 +44,10 @@ export class StatusTracker {
   }
 
   handle(msg: TransportMessage): void {
-    const topic = parseTopic(msg.topic);
+    if (this.stopped) return;
     // An empty payload is a cleared retained status (node decommissioned): nothing to record.
-    if (this.stopped || topic?.kind !== 'nodeStatus' || msg.payload.byteLength === 0) return;
-    const r = decode(NodeStatusMsg, msg.payload);
-    if (!r.ok) {
-      this.deps.logger.warn({ nodeId: topic.nodeId, code: r.error.code, err: r.error.message }, 'invalid node status');
-      return;
-    }
-    const s = r.value;
-    if (s.nodeId !== topic.nodeId) {
-      this.deps.logger.warn({ topicNodeId: topic.nodeId, claimedNodeId: s.nodeId }, 'forged node status ignored');
-      return;
-    }
+    const s = decodeNodeMessage(msg, 'nodeStatus', NodeStatusMsg, this.deps.logger, 'node status');
+    if (!s) return;
     const { store } = this.deps;
     const before = store.nodes.get(s.nodeId);
     const online = s.state === 'online';
