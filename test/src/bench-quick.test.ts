@@ -16,6 +16,6 @@ describe('npm run bench -- all --quick', () => {
     const json = JSON.parse(last) as { bench: string; quick: boolean; results: Record<string, unknown> };
     expect(json.bench).toBe('all');
     expect(json.quick).toBe(true);
-    expect(Object.keys(json.results).sort()).toEqual(['aggregate', 'exploration', 'ingest', 'prequential', 'serve', 'train']);
+    expect(Object.keys(json.results).sort()).toEqual(['aggregate', 'exploration', 'ingest', 'prequential', 'quality', 'serve', 'train']);
   }, 150_000);
 });

@@ -117,11 +117,27 @@ const benches: Record<string, BenchRunner> = {
     const { runExplorationBench } = await import('@edgerec/edge/bench/exploration-bench');
     return runExplorationBench(f);
   },
+  async quality(argv) {
+    const f = parseFlags(
+      argv,
+      flagSpec(['users', 'items', 'epochs', 'seed'], ['json', 'small-grid']),
+      z.object({
+        users: num.optional(), items: num.optional(), epochs: num.optional(), seed: num.optional(),
+        json: z.boolean().optional(), 'small-grid': z.boolean().optional(),
+      }),
+    );
+    const { runQualityBench } = await import('../../bench/quality-bench.js');
+    const grid = f['small-grid']
+      ? [{ partition: 'region' as const, edges: 3, compression: 'topk' as const }, { partition: 'random' as const, edges: 3, compression: 'none' as const }]
+      : undefined;
+    return runQualityBench({ users: f.users, items: f.items, epochs: f.epochs, seed: f.seed, grid });
+  },
 };
 
 /** Per-area arguments of `bench all`; `--quick` shrinks every area to finish in about a minute. */
 const ALL_AREAS = (quick: boolean): [string, string[]][] => [
   ['train', quick ? ['--epochs', '1'] : ['--epochs', '3']],
+  ['quality', quick ? ['--users', '120', '--items', '300', '--epochs', '3', '--small-grid'] : ['--epochs', '10']],
   ['aggregate', quick ? ['--nodes', '20', '--rows', '2000'] : ['--nodes', '100', '--rows', '10000', '--dim', '64']],
   ['ingest', quick ? ['--events', '5000'] : ['--events', '50000']],
   ['serve', quick ? ['--items', '5000', '--queries', '100', '--seconds', '2'] : ['--items', '50000', '--dim', '64']],
