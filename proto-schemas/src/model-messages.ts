@@ -35,6 +35,11 @@ const manifestShape = {
   dim: z.int().min(1).max(4096),
   metrics: Metrics,
   keyId: KeyId,
+  /**
+   * Central's ed25519 public key (base64 SPKI DER) whose hash is `keyId`. Signed with the rest;
+   * an edge started with trust-on-first-use pins it from the first manifest it sees.
+   */
+  publicKey: z.string().max(256).regex(/^[A-Za-z0-9+/]+={0,2}$/).optional(),
 };
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CentralHarness, createSigner } from '@edgerec/central';
 import { createEdgeApp } from '@edgerec/edge';
-import { unsyncedDelta } from '@edgerec/edge/sync/index';
+import { ManifestTrust, unsyncedDelta } from '@edgerec/edge/sync/index';
 import {
   canonicalManifestBytes, decode, encode, NodeStatusMsg, topics, type ModelChunkMsg, type ModelManifestMsg,
 } from '@edgerec/proto-schemas';
@@ -188,5 +188,20 @@ describe('edge sync with central', () => {
     expect(b.holder.version).toBe(50);
     expect(a.holder.version).toBe(1);
     await rogue.close();
+  });
+
+  it('trust-on-first-use pins the key central signs with; without it an edge with no keys refuses the release', async () => {
+    const h = await CentralHarness.start({});
+    harnesses.push(h);
+    const tofu = await SyncEdge.start(h, 'edge-tofu', { trust: new ManifestTrust(new Map(), { trustOnFirstUse: true }) });
+    const strict = await SyncEdge.start(h, 'edge-strict', { trust: new ManifestTrust(new Map()) });
+    edges.push(tofu, strict);
+    await tofu.sync.waitForVersion(1);
+    expect(tofu.holder.version).toBe(1);
+    const unknownKey = async () =>
+      (await strict.sync.metrics.modelRejected.get()).values.find((v) => v.labels.reason === 'unknown_key')?.value ?? 0;
+    for (const deadline = Date.now() + 5_000; (await unknownKey()) < 1 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    expect(await unknownKey()).toBeGreaterThanOrEqual(1);
+    expect(strict.holder.version).toBe(0);
   });
 });

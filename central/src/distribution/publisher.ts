@@ -47,6 +47,7 @@ export class ModelPublisher {
       codec: info.codec as UnsignedModelManifest['codec'], chunkCount: Math.max(1, Math.ceil(info.size / this.chunkSize)),
       chunkSize: this.chunkSize, numItems: info.numItems, dim: info.dim, metrics: wireMetrics(info.metrics),
       keyId: this.deps.signer.keyId,
+      publicKey: this.deps.signer.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
     };
     if (info.parent !== null && info.patchSha256 !== null && info.patchSize !== null) {
       unsigned.patch = { fromVersion: info.parent, sha256: info.patchSha256, size: info.patchSize };
