@@ -1,23 +1,21 @@
 import {
-  DomainError, eventsOf, EventsBatch, formatIssues, isDomainError, MAX_BODY_BYTES, RecommendationsQuery,
+  DomainError, eventsOf, EventsBatch, formatIssues, MAX_BODY_BYTES, RecommendationsQuery,
   type EventType, type HealthBody, type ModelInfo, type UserHistory,
 } from '@edgerec/proto-schemas';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { DOCS_HTML } from './docs-page.js';
 import type { EdgeCore } from './edge-core.js';
 import { edgeOpenApi } from './edge-openapi.js';
 import { LearnerQuery, type LearnerStatsBody, UserParams } from './http-schemas.js';
 import { noopSyncClient } from './sync-client.js';
+import { errorBody, useJsonErrors } from '@edgerec/services/common';
 
 /** Printable ASCII without spaces, like the IETF draft's examples; bounded so it cannot bloat the key table. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 
-const errorBody = (code: string, message: string) => ({ error: { code, message } });
 
 function parseWith<S extends z.ZodType>(schema: S, value: unknown, code: string, status: number): z.output<S> {
   const r = schema.safeParse(value);
@@ -60,18 +58,7 @@ export function createEdgeApp(core: EdgeCore): Hono {
     await next();
   });
 
-  app.onError((err, c) => {
-    if (isDomainError(err)) {
-      const status = err.status >= 400 && err.status <= 599 ? err.status : 500;
-      return c.json(err.toJSON(), status as ContentfulStatusCode);
-    }
-    if (err instanceof HTTPException && err.status < 500) {
-      return c.json(errorBody('http_error', err.message || 'bad request'), err.status as ContentfulStatusCode);
-    }
-    core.logger.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error');
-    return c.json(errorBody('internal', 'internal error'), 500);
-  });
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path.slice(0, 200)}`), 404));
+  useJsonErrors(app, (err, c) => core.logger.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error'));
 
   app.get('/v1/recommendations', (c) => {
     const q = parseWith(RecommendationsQuery, c.req.query(), 'invalid_query', 400);

@@ -1,10 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import { buildOpenApi, DomainError, formatIssues, isDomainError, type OpenApiDocument } from '@edgerec/proto-schemas';
+import { buildOpenApi, DomainError, formatIssues, type OpenApiDocument } from '@edgerec/proto-schemas';
 import { silentLogger, type Logger } from '../central-logger.js';
 import type { CentralService } from '../central-service.js';
 import { registerConsoleRoutes } from '../console/index.js';
@@ -14,6 +12,7 @@ import { ADMIN_ROUTES } from './admin-routes.js';
 import { TokenVerifier, type AdminTokens } from './admin-tokens.js';
 import { ChangeFeed, probeChanges } from './change-feed.js';
 import { restoreAdminState } from './round-controls.js';
+import { errorBody, useJsonErrors } from '@edgerec/services/common';
 
 export interface AdminAppDeps {
   central: CentralService;
@@ -28,7 +27,6 @@ export interface AdminAppDeps {
 }
 
 const MAX_ADMIN_BODY = 64 * 1024;
-const errorBody = (code: string, message: string) => ({ error: { code, message } });
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, code: string): z.output<S> {
   const r = schema.safeParse(value);
@@ -87,18 +85,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
   const openApi = adminOpenApi();
 
   const app = new Hono<AdminEnv>();
-  app.onError((err, c) => {
-    if (isDomainError(err)) {
-      const status = err.status >= 400 && err.status <= 599 ? err.status : 500;
-      return c.json(err.toJSON(), status as ContentfulStatusCode);
-    }
-    if (err instanceof HTTPException && err.status < 500) {
-      return c.json(errorBody('http_error', err.message || 'bad request'), err.status as ContentfulStatusCode);
-    }
-    logger.error({ err: err instanceof Error ? err.message : String(err), method: c.req.method, path: c.req.path }, 'admin request failed');
-    return c.json(errorBody('internal', 'internal error'), 500);
-  });
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path.slice(0, 200)}`), 404));
+  useJsonErrors(app, (err, c) => logger.error({ err: err instanceof Error ? err.message : String(err), method: c.req.method, path: c.req.path }, 'admin request failed'));
 
   app.get('/admin/openapi.json', (c) => c.json(openApi));
   registerConsoleRoutes(app);

@@ -1,17 +1,5 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../cli/main.js';
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (c) => (o += c));
-  err.on('data', (c) => (e += c));
-  const code = await main(argv, { out, err });
-  return { code, out: o, err: e };
-}
+import { runCli as run } from '../testing/run-cli.js';
 
 describe('edgerec eval --mode federated', () => {
   it('runs the real protocol in process and reports metrics, traffic and the promoted version', async () => {
