@@ -22,6 +22,11 @@ export interface SyncNowResult {
   samples?: number;
   /** deltas still waiting for central's ack */
   outbox: number;
+  /**
+   * true when the publish pass finished while connected; false when the broker is away or the
+   * pass outlasted the wait (the delta stays in the outbox and goes out on reconnect)
+   */
+  published?: boolean;
   modelVersion: number;
   connected: boolean;
 }

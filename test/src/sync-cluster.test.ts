@@ -51,7 +51,8 @@ async function poll<T>(what: string, fn: () => Promise<T | undefined | false> | 
 async function fetchRetry(url: string, init?: RequestInit): Promise<Response> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await fetch(url, init);
+      // A bounded wait: a request that hangs fails here with its URL instead of the whole test timing out.
+      return await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
     } catch (e) {
       if (attempt >= 4) throw e;
       await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
@@ -67,6 +68,12 @@ async function metric(id: string, name: string): Promise<number> {
   for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(m[1]);
   return sum;
 }
+
+const t0 = Date.now();
+const steps: string[] = [];
+/** Records what the test is doing, so a failure says which stage it was in. */
+const step = (what: string) => steps.push(`${Date.now() - t0} ms ${what}`);
+let passed = false;
 
 let nextEvent = 0;
 async function ingest(id: string, n: number): Promise<void> {
@@ -126,31 +133,43 @@ describe.skipIf(!available)('sync cluster: mosquitto + central + 3 edge processe
   afterAll(async () => {
     await stopAll(procs.slice().reverse(), 5_000);
     await broker?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (!passed) console.error(`sync cluster stages:\n${steps.join('\n')}\nlogs kept in ${dir}`);
+    else if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('runs rounds to promoted versions on every edge, survives a broker restart mid-sync exactly once, refuses forged publishes', async () => {
     // Every edge installs central's signed version 1 first.
+    step('wait v1');
     for (const id of NODES) await poll(`${id} on v1`, async () => (await modelVersion(id)) >= 1);
 
     // Round 1: local learning, one delta per edge, aggregation, promotion, downlink.
+    step('round 1 ingest');
     for (const id of NODES) await ingest(id, 120);
+    step('round 1 sync');
     for (const id of NODES) expect((await adminSync(id)).deltaId).not.toBeNull();
+    step('wait v2');
     for (const id of NODES) await poll(`${id} on v2`, async () => (await modelVersion(id)) >= 2);
 
     // Round 2, with the broker restarted in the middle: edge-a publishes just before the
     // broker goes down, edge-b and edge-c extract while it is down.
+    step('round 2 ingest');
     for (const id of NODES) await ingest(id, 120);
+    step('round 2 sync edge-a');
     const first = adminSync('edge-a');
     await broker.stop();
+    step('broker stopped; sync edge-b, edge-c');
     const rest = await Promise.all(NODES.slice(1).map(adminSync));
+    step('broker start');
     await broker.start();
+    step('broker started');
     for (const r of [await first, ...rest]) expect(r.deltaId).not.toBeNull();
     for (const id of NODES) {
+      step(`wait ${id} drained, v3`);
       await poll(`${id} outbox drained`, async () => (await metric(id, 'edgerec_outbox_entries')) === 0 && true);
       await poll(`${id} on v3`, async () => (await modelVersion(id)) >= 3);
     }
 
+    step('accounting');
     // Exactly once: every delta an edge created is in central's table once, and acked once.
     const central = centralDeltas();
     let created = 0;
@@ -177,5 +196,6 @@ describe.skipIf(!available)('sync cluster: mosquitto + central + 3 edge processe
     expect(centralDeltas().counted).toBe(created);
     const log = readFileSync(join(dir, 'logs', 'central.log'), 'utf8');
     expect(log).not.toMatch(/"level":50/); // no errors in central's log
+    passed = true;
   }, 150_000);
 });

@@ -127,3 +127,36 @@ export function dropFirstAcks(inner: Transport, n: number): Transport & { droppe
       } : handler, opts),
   };
 }
+
+/**
+ * Holds publishes to topics ending in `suffix` until `release()`, like a QoS 1 publish whose
+ * broker went away before its PUBACK (mqtt.js keeps it and completes it after the reconnect).
+ */
+export function holdPublishes(inner: Transport, suffix: string): Transport & { holding: Promise<void>; release(): void } {
+  let released = false;
+  let wake!: () => void;
+  const gate = new Promise<void>((resolve) => (wake = resolve));
+  let held!: () => void;
+  const holding = new Promise<void>((resolve) => (held = resolve));
+  return {
+    holding,
+    release: () => {
+      released = true;
+      wake();
+    },
+    get connected() {
+      return inner.connected;
+    },
+    connect: () => inner.connect(),
+    publish: async (topic, payload, opts) => {
+      if (topic.endsWith(suffix) && !released) {
+        held();
+        await gate;
+      }
+      return inner.publish(topic, payload, opts);
+    },
+    close: () => inner.close(),
+    on: (event, listener) => inner.on(event, listener),
+    subscribe: (filter, handler, opts) => inner.subscribe(filter, handler, opts),
+  };
+}

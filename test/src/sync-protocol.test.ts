@@ -11,7 +11,7 @@ import {
 } from '@edgerec/proto-schemas';
 import { MemoryTransport, MessageInbox, type Transport } from '@edgerec/services/bus';
 import { decodeDelta, decodeSnapshot } from '@edgerec/services/compression';
-import { dropFirstAcks, SyncEdge, until } from './sync-edge-fixture.js';
+import { dropFirstAcks, holdPublishes, SyncEdge, until } from './sync-edge-fixture.js';
 
 /**
  * The edge sync client against the real central (startCentral over a MemoryBroker): uplink
@@ -89,6 +89,21 @@ describe('edge sync with central', () => {
     expect(h.central.store.deltas.get(r.deltaId!)).toBeNull();
     await a.transport.connect();
     await until(() => a.edb.outbox.stats().entries === 0, 5_000, 'outbox drained after reconnect');
+    expect(h.central.store.deltas.get(r.deltaId!)?.status).toBe('counted');
+  });
+
+  it('answers syncNow within its wait when a publish hangs (broker gone mid-publish), and the delta still goes out', async () => {
+    let held!: ReturnType<typeof holdPublishes>;
+    const { h, es: [a] } = await setup({ policy: { minNodes: 2 } }, ['edge-a'], (t) => (held = holdPublishes(t, '/deltas')));
+    await a.learn(20);
+    const pending = a.sync.syncNow();
+    await held.holding;
+    a.scheduler.advance(5_000);
+    const r = await pending;
+    expect(r).toMatchObject({ published: false, outbox: 1 });
+    expect(r.deltaId).not.toBeNull();
+    held.release();
+    await until(() => a.edb.outbox.stats().entries === 0, 5_000, 'outbox drained once the publish completed');
     expect(h.central.store.deltas.get(r.deltaId!)?.status).toBe('counted');
   });
 

@@ -47,6 +47,12 @@ export interface EdgeSyncOptions {
   evaluate?: () => HoldoutResult | null;
   /** chunk budget for releases not yet installed (default 256 MiB) */
   maxModelBytes?: number;
+  /**
+   * How long `syncNow` waits for the publish pass (default 5 s). The delta is durable in the
+   * outbox before the wait starts; with the broker away a QoS 1 publish waits for the
+   * reconnect, and an admin request must not hang on that.
+   */
+  syncWaitMs?: number;
 }
 
 /**
@@ -158,11 +164,19 @@ export class EdgeSyncClient implements SyncClient {
     return this.rounds?.open ?? null;
   }
 
-  /** Extracts a delta now (even if the open round was answered) and publishes the outbox. */
+  /**
+   * Extracts a delta now (even if the open round was answered) and publishes the outbox,
+   * waiting at most `syncWaitMs` for the publish pass; `published` says whether it finished.
+   */
   async syncNow(trigger: 'admin' | 'sync-now' = 'admin'): Promise<SyncNowResult> {
     const r = this.extract(trigger);
-    await this.uplink.kick();
-    return r;
+    let cancel: () => void = () => undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      cancel = this.scheduler.setTimer(this.opts.syncWaitMs ?? 5_000, () => resolve(false));
+    });
+    const published = await Promise.race([this.uplink.kick().then(() => this.opts.transport.connected), timedOut]);
+    cancel();
+    return { ...r, published, outbox: this.edb.db.open ? this.edb.outbox.stats().entries : r.outbox };
   }
 
   /** Resolves when no publish pass is running (re-send timers are armed then). */
