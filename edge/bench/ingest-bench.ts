@@ -12,6 +12,8 @@ export interface IngestBenchOptions {
   events?: number;
   /** events per ingest call, i.e. per HTTP request (default 100) */
   batch?: number;
+  /** requests in flight at once, as concurrent clients of a server would have (default 8) */
+  concurrency?: number;
   /** most events for the one-transaction-per-event baseline (default 2000, also capped at 5 s) */
   baselineEvents?: number;
   items?: number;
@@ -29,6 +31,12 @@ export interface IngestBenchResult {
   events_per_s: number;
   /** commit path alone (sum of the ingest calls) */
   commit_events_per_s: number;
+  concurrency: number;
+  /** fdatasync calls of the group commit, and events each one made durable on average */
+  fsyncs: number;
+  events_per_fsync: number;
+  /** the same batches committed at synchronous=FULL (fsync inside COMMIT, on the event loop), no learner */
+  inline_fsync_commit: { events: number; events_per_s: number };
   baseline: { events: number; events_per_s: number; kind: string };
   speedup_vs_baseline: number;
   seconds: number;
@@ -62,24 +70,37 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Ing
       numItems: items, dim: opts.dim ?? 64, rateLimit: { perSecond: 1e9, burst: 1e9 },
     });
     let commitMs = 0;
+    const concurrency = opts.concurrency ?? 8;
     const started = performance.now();
-    for (let i = 0; i < total; i += batch) {
-      const t = performance.now();
-      const out = core.ingestor.ingest({ events: events.slice(i, i + batch) });
-      commitMs += performance.now() - t;
-      if (out.status !== 202) throw new Error(`ingest refused a batch: ${JSON.stringify(out.body)}`);
-      await new Promise<void>((r) => setImmediate(r)); // let the learner run between requests, as a server would
-    }
+    let next = 0;
+    // Each client: commit a batch, wait until it is durable (the 202), send the next one.
+    const client = async () => {
+      while (next < total) {
+        const i = next;
+        next += batch;
+        const t = performance.now();
+        const out = core.ingestor.ingest({ events: events.slice(i, i + batch) });
+        commitMs += performance.now() - t;
+        if (out.status !== 202) throw new Error(`ingest refused a batch: ${JSON.stringify(out.body)}`);
+        await core.edb.durable();
+        await new Promise<void>((r) => setImmediate(r)); // the server's next request arrives on a later turn
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, client));
     if (!(await core.learner.waitForApplied(core.edb.events.maxSeq(), 120_000))) throw new Error('learner did not catch up');
     core.learner.checkpoint();
+    await core.edb.durable();
     const seconds = (performance.now() - started) / 1000;
+    const fsyncs = core.edb.syncs;
     core.close();
+    const inline = inlineFsyncCommits(join(dir, 'inline.db'), events.slice(0, Math.min(total, 10_000)), batch, durability, items);
 
     const baseline = baselineInserts(join(dir, 'baseline.db'), events.slice(0, opts.baselineEvents ?? 2000), durability);
     const result: IngestBenchResult = {
       events: total, batch, durability,
       events_per_s: round3(total / seconds),
       commit_events_per_s: round3(total / (commitMs / 1000)),
+      concurrency, fsyncs, events_per_fsync: round3(fsyncs > 0 ? total / fsyncs : 0), inline_fsync_commit: inline,
       baseline: { ...baseline, kind: 'single-row INSERT, one transaction per event' },
       speedup_vs_baseline: round3(total / seconds / baseline.events_per_s),
       seconds: round3(seconds),
@@ -93,8 +114,22 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Ing
   }
 }
 
+/** The same batched commits with the fsync inside COMMIT (synchronous=FULL), one at a time, no learner. */
+function inlineFsyncCommits(path: string, events: EventIn[], batch: number, durability: Durability, items: number) {
+  const core = createEdgeCore({
+    edb: openEdgeDatabase(path, { durability, groupCommit: false }), nodeId: 'inline', region: 'bench', seed: 7,
+    numItems: items, dim: 8, rateLimit: { perSecond: 1e9, burst: 1e9 },
+  });
+  core.learner.stop({ checkpoint: false }); // the commit path alone
+  const started = performance.now();
+  for (let i = 0; i < events.length; i += batch) core.ingestor.ingest({ events: events.slice(i, i + batch) });
+  const seconds = (performance.now() - started) / 1000;
+  core.close();
+  return { events: events.length, events_per_s: round3(events.length / seconds) };
+}
+
 function baselineInserts(path: string, events: EventIn[], durability: Durability) {
-  const edb = openEdgeDatabase(path, { durability });
+  const edb = openEdgeDatabase(path, { durability, groupCommit: false });
   const insert = edb.db.prepare(`INSERT INTO events (event_id, user, item, item_idx, type, weight, ts, committed_at)
     VALUES (?, ?, ?, 0, ?, 1, 0, 0)`);
   const started = performance.now();

@@ -85,6 +85,8 @@ export function createEdgeApp(core: EdgeCore): Hono {
         throw new DomainError('invalid_header', 400, 'Idempotency-Key must be 1–128 printable ASCII characters without spaces');
       }
       const out = core.ingestor.ingest({ events: eventsOf(batch), idempotencyKey: key, rawBody: raw });
+      // 202 only once the commit survives power loss (group fsync, off the event loop).
+      if (out.status === 202) await edb.durable();
       if (out.replayed) c.header('Idempotent-Replayed', 'true');
       if (out.status === 429) c.header('Retry-After', '1');
       return c.json(out.body, out.status);
@@ -102,9 +104,10 @@ export function createEdgeApp(core: EdgeCore): Hono {
     return c.json(body);
   });
 
-  app.delete('/v1/users/:id', (c) => {
+  app.delete('/v1/users/:id', async (c) => {
     const { id } = parseWith(UserParams, { id: c.req.param('id') }, 'invalid_param', 400);
     core.eraseUser(id);
+    await edb.durable();
     return c.body(null, 204);
   });
 

@@ -6,10 +6,16 @@ import {
 import type { Transport } from '@edgerec/services/bus';
 
 /** The edge functions a device gateway drives — the same ones the HTTP routes call. */
+/** What the edge's ingest answers (the body of POST /v1/events). */
+export interface IngestAnswer {
+  status: number;
+  body: EventsAccepted | { error: { code: string; message: string } };
+}
+
 export interface DeviceGatewayDeps {
   transport: Transport;
   /** durable ingest; returns the same outcome body as POST /v1/events */
-  ingest: (events: EventIn[]) => { status: number; body: EventsAccepted | { error: { code: string; message: string } } };
+  ingest: (events: EventIn[]) => IngestAnswer | Promise<IngestAnswer>;
   recommend: (q: RecommendationsQuery) => RecommendationsResponse;
   logger?: { warn(obj: object, msg: string): void };
   /** counts device messages by outcome (`accepted`, `duplicate`, `rejected:<code>`, `recs`) */
@@ -60,7 +66,7 @@ export class DeviceGateway {
     let code: string | undefined;
     let message: string | undefined;
     try {
-      const out = this.deps.ingest([event]);
+      const out = await this.deps.ingest([event]);
       if ('error' in out.body) {
         status = 'rejected';
         ({ code, message } = out.body.error);

@@ -9,6 +9,7 @@ import { OutboxStore } from './outbox-store.js';
 import { ReplayStore } from './replay-store.js';
 import { SyncReferenceStore } from './sync-reference-store.js';
 import { UserStore } from './user-store.js';
+import { WalSyncer } from './wal-syncer.js';
 
 /** Every store of an edge node over one connection. */
 export interface EdgeDatabase {
@@ -25,6 +26,15 @@ export interface EdgeDatabase {
   syncRef: SyncReferenceStore;
   /** Runs `fn` in one transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T;
+  /**
+   * Resolves once every transaction committed so far survives what the durability setting
+   * promises: with `'power'` an fdatasync of the WAL shared by concurrent callers (group
+   * commit); with `'process'` (or in memory) at once, since COMMIT already did what it can.
+   * Await it before acknowledging anything to a client or a peer.
+   */
+  durable(): Promise<void>;
+  /** fdatasync calls made by `durable()` so far */
+  readonly syncs: number;
   close(): void;
 }
 
@@ -37,7 +47,9 @@ export interface EdgeDatabase {
  * edgeDb.transaction(() => { edgeDb.events.deleteByUser('u1'); edgeDb.users.erase('u1'); });
  */
 export function openEdgeDatabase(path: string, opts: OpenDatabaseOptions = {}): EdgeDatabase {
-  const db = openDatabase(path, opts);
+  const power = (opts.durability ?? 'power') === 'power';
+  const db = openDatabase(path, { groupCommit: true, ...opts });
+  const syncer = power && !db.memory && opts.groupCommit !== false ? new WalSyncer(`${db.name}-wal`) : null;
   try {
     migrate(db, EDGE_MIGRATIONS);
   } catch (e) {
@@ -56,7 +68,12 @@ export function openEdgeDatabase(path: string, opts: OpenDatabaseOptions = {}): 
     replay: new ReplayStore(db),
     syncRef: new SyncReferenceStore(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
+    durable: () => (syncer && db.open ? syncer.sync() : Promise.resolve()),
+    get syncs() {
+      return syncer?.syncs ?? 0;
+    },
     close: () => {
+      void syncer?.close();
       if (db.open) db.close();
     },
   };

@@ -20,3 +20,4 @@ export { IdempotencyStore, type IdempotentResponse } from './idempotency-store.j
 export { ReplayStore, type ReplayEntry } from './replay-store.js';
 export { SyncReferenceStore, type SyncReference } from './sync-reference-store.js';
 export { openEdgeDatabase, type EdgeDatabase } from './edge-database.js';
+export { WalSyncer } from './wal-syncer.js';

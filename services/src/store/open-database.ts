@@ -10,7 +10,9 @@ export type Db = Database.Database;
  *   the OS page cache still holds it and writes it out. Only an OS crash or power loss
  *   between commit and the next WAL checkpoint can lose it.
  * - `'power'` — `synchronous=FULL` + WAL: COMMIT also fsyncs the WAL, so an acknowledged
- *   write survives power loss too, at the cost of one fsync per transaction.
+ *   write survives power loss too, at the cost of one fsync per transaction. With
+ *   `groupCommit` the connection stays at `synchronous=NORMAL` and the caller fsyncs the WAL
+ *   off the event loop before it acknowledges (`WalSyncer`, what the edge does).
  *
  * The edge acknowledges events (HTTP 202) only after COMMIT, and DESIGN §5 promises that an
  * acknowledged event survives; we default to `'power'` because the ingest path batches
@@ -24,6 +26,11 @@ export interface OpenDatabaseOptions {
   /** How long a writer waits for a lock held by another connection (ms). */
   busyTimeoutMs?: number;
   readonly?: boolean;
+  /**
+   * With `'power'`: commit at `synchronous=NORMAL` and leave the fsync to a `WalSyncer` that
+   * the caller awaits before acknowledging (group commit off the event loop).
+   */
+  groupCommit?: boolean;
 }
 
 /**
@@ -41,7 +48,8 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Db {
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
   if (!opts.readonly) {
     db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${(opts.durability ?? 'power') === 'power' ? 'FULL' : 'NORMAL'}`);
+    const full = (opts.durability ?? 'power') === 'power' && !opts.groupCommit;
+    db.pragma(`synchronous = ${full ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
   }
   return db;
