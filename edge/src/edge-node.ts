@@ -5,6 +5,7 @@ import { DomainError } from '@edgerec/proto-schemas';
 import { type Durability, openEdgeDatabase } from '@edgerec/services/store';
 import type { Hono } from 'hono';
 import { pino, type Logger } from 'pino';
+import { collectDefaultMetrics } from 'prom-client';
 import { createEdgeApp } from './edge-app.js';
 import { createEdgeCore, type EdgeCore, type EdgeCoreOptions } from './edge-core.js';
 import type { SyncClient } from './sync-client.js';
@@ -62,6 +63,8 @@ export async function startEdgeNode(opts: EdgeNodeOptions): Promise<EdgeNode> {
     edb.close();
     throw e;
   }
+  // Process metrics (RSS, heap, event-loop lag): one edge node per process.
+  collectDefaultMetrics({ register: core.metrics.registry });
   const app = createEdgeApp(core);
   const host = opts.host ?? '127.0.0.1';
   let server: Server;

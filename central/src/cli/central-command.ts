@@ -1,3 +1,4 @@
+import { collectDefaultMetrics } from 'prom-client';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { z } from 'zod';
@@ -81,6 +82,8 @@ export async function centralCommand(argv: string[], io: CliIo, opts: { signal?:
     env,
     logger,
   });
+  // Process metrics (RSS, heap, event-loop lag) for this process's one central.
+  collectDefaultMetrics({ register: central.metrics.registry });
   let server: AdminServer | null = null;
   if (f.port !== undefined) {
     if (adminTokens.length === 0) logger.warn({}, `no admin tokens (--admin-tokens or $${ADMIN_TOKENS_ENV}): /admin/* answers 401`);
