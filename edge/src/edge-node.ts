@@ -52,7 +52,7 @@ export interface EdgeNode {
  */
 export async function startEdgeNode(opts: EdgeNodeOptions): Promise<EdgeNode> {
   const logger = opts.logger ?? pino({ level: 'info' }, pino.destination(2));
-  const edb = openEdgeDatabase(opts.dbPath, { durability: opts.durability });
+  const edb = openEdgeDatabase(opts.dbPath, { durability: opts.durability, checkpointWorker: true });
   let core: EdgeCore;
   try {
     core = createEdgeCore({

@@ -22,7 +22,7 @@ export interface OnlineLearnerOptions {
   clock?: () => number;
   /** events read from the log per query (default 256) */
   batchSize?: number;
-  /** longest stretch of learning before yielding to the event loop, ms (default 8) */
+  /** longest stretch of learning before yielding to the event loop, ms (default 4: a request waits at most that long) */
   sliceMs?: number;
   /**
    * checkpoint after this many applied events … (default 100 000: bounds the replay after a
@@ -109,7 +109,7 @@ export class OnlineLearner {
   ) {
     this.opts = {
       seed: options.seed, clock: options.clock ?? Date.now, batchSize: options.batchSize ?? 256,
-      sliceMs: options.sliceMs ?? 8, checkpointEvents: options.checkpointEvents ?? 100_000,
+      sliceMs: options.sliceMs ?? 4, checkpointEvents: options.checkpointEvents ?? 100_000,
       checkpointMs: options.checkpointMs ?? 5000, maxCachedUsers: options.maxCachedUsers ?? 10_000,
       replayCapacity: options.replayCapacity ?? 1000, replayProb: options.replayProb ?? 0.05,
     };

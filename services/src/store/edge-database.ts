@@ -9,6 +9,7 @@ import { OutboxStore } from './outbox-store.js';
 import { ReplayStore } from './replay-store.js';
 import { SyncReferenceStore } from './sync-reference-store.js';
 import { UserStore } from './user-store.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 import { WalSyncer } from './wal-syncer.js';
 
 /** Every store of an edge node over one connection. */
@@ -33,6 +34,8 @@ export interface EdgeDatabase {
    * Await it before acknowledging anything to a client or a peer.
    */
   durable(): Promise<void>;
+  /** the background WAL checkpointer, when `checkpointWorker` was asked for */
+  readonly checkpointer: WalCheckpointer | null;
   /** fdatasync calls made by `durable()` so far */
   readonly syncs: number;
   close(): void;
@@ -46,7 +49,12 @@ export interface EdgeDatabase {
  * const edgeDb = openEdgeDatabase('edge-1.db');
  * edgeDb.transaction(() => { edgeDb.events.deleteByUser('u1'); edgeDb.users.erase('u1'); });
  */
-export function openEdgeDatabase(path: string, opts: OpenDatabaseOptions = {}): EdgeDatabase {
+export interface EdgeDatabaseOptions extends OpenDatabaseOptions {
+  /** WAL checkpoints in a worker thread instead of inside commits (what a serving edge wants) */
+  checkpointWorker?: boolean;
+}
+
+export function openEdgeDatabase(path: string, opts: EdgeDatabaseOptions = {}): EdgeDatabase {
   const power = (opts.durability ?? 'power') === 'power';
   const db = openDatabase(path, { groupCommit: true, ...opts });
   const syncer = power && !db.memory && opts.groupCommit !== false ? new WalSyncer(`${db.name}-wal`) : null;
@@ -56,8 +64,10 @@ export function openEdgeDatabase(path: string, opts: OpenDatabaseOptions = {}): 
     db.close();
     throw e;
   }
+  const checkpointer = opts.checkpointWorker ? WalCheckpointer.start(db) : null;
   return {
     db,
+    checkpointer,
     events: new EventStore(db),
     users: new UserStore(db),
     models: new ModelStore(db),
@@ -74,6 +84,7 @@ export function openEdgeDatabase(path: string, opts: OpenDatabaseOptions = {}): 
     },
     close: () => {
       void syncer?.close();
+      void checkpointer?.stop();
       if (db.open) db.close();
     },
   };

@@ -19,5 +19,6 @@ export { ItemCatalogStore } from './item-catalog-store.js';
 export { IdempotencyStore, type IdempotentResponse } from './idempotency-store.js';
 export { ReplayStore, type ReplayEntry } from './replay-store.js';
 export { SyncReferenceStore, type SyncReference } from './sync-reference-store.js';
-export { openEdgeDatabase, type EdgeDatabase } from './edge-database.js';
+export { openEdgeDatabase, type EdgeDatabase, type EdgeDatabaseOptions } from './edge-database.js';
+export { WalCheckpointer, type WalCheckpointStats, type WalCheckpointerOptions } from './wal-checkpointer.js';
 export { WalSyncer } from './wal-syncer.js';
