@@ -108,7 +108,8 @@ export class RoundFinalizer {
     const candidate = ActiveModel.weightsOf(store, version);
     const currentMetrics = this.holdoutCache.has(active.version) ? this.holdoutCache.get(active.version) : undefined;
     const decision = gate.decide(candidate, active.weights, store.evals.merged(active.version), currentMetrics);
-    const stats = { ...(round.stats ?? {}), gate: decision.metrics };
+    // `reason` becomes the gate's verdict; the close reason (complete, deadline, operator) stays in the stats.
+    const stats = { ...(round.stats ?? {}), closeReason: round.reason, gate: decision.metrics };
     const pending = pendingKey(strategy.name);
     const now = this.deps.scheduler.now();
     if (decision.promote) {

@@ -52,6 +52,25 @@ describe('rounds', () => {
     expect(verified.ok).toBe(true);
   });
 
+  it('with minIntervalMs opens the next round only once that long has passed since the last one opened', async () => {
+    h = await CentralHarness.start({ policy: { minNodes: 1, minIntervalMs: 10_000 } });
+    const a = await h.edge('edge-a');
+    await h.until(() => h.central.store.nodes.expected().length === 1);
+    const sa = await a.sendDelta(h.delta(1), { baseVersion: 1, roundId: 1 });
+    await a.waitAck(sa.deltaId);
+    await h.central.idle();
+    // The gate's verdict is the round's reason; why it closed stays in its stats.
+    expect(h.central.store.rounds.get(1)).toMatchObject({ state: 'promoted', stats: expect.objectContaining({ closeReason: 'complete' }) });
+    expect(h.central.rounds.currentRound).toBeNull();
+    // A delta meanwhile gets no verdict: it stays in the edge's outbox until the next open.
+    h.scheduler.advance(9_999);
+    await h.central.idle();
+    expect(h.central.rounds.currentRound).toBeNull();
+    h.scheduler.advance(1);
+    await h.central.idle();
+    expect(h.central.rounds.currentRound).toMatchObject({ id: 2, baseVersion: 2 });
+  });
+
   it('a round with too few nodes at the deadline is reopened and keeps its deltas', async () => {
     h = await CentralHarness.start({ policy: { minNodes: 2, deadlineMs: 30_000 } });
     const [a, b] = [await h.edge('edge-a'), await h.edge('edge-b')];

@@ -138,7 +138,7 @@ export class RoundManager {
       this.deps.logger.info({ roundId: round.id, reason }, 'round closed');
       await this.publish({ v: 1, type: 'close', roundId: round.id, reason }, true);
       await this.runFinalize(this.deps.store.rounds.get(round.id)!);
-      if (!this.stopped) await this.openRound();
+      if (!this.stopped) await this.openAfter(round);
       return round.id;
     });
   }
@@ -212,7 +212,26 @@ export class RoundManager {
     logger.info({ roundId: round.id, reason: decision.reason }, 'round closed');
     await this.publish({ v: 1, type: 'close', roundId: round.id, reason: decision.reason }, true);
     await this.runFinalize(store.rounds.get(round.id)!);
-    if (!this.stopped) await this.openRound();
+    if (!this.stopped) await this.openAfter(round);
+  }
+
+  /**
+   * Opens the round after `prev`, at once or when `minIntervalMs` since `prev` opened has
+   * passed. Meanwhile deltas get no verdict and stay in the edges' outboxes; the next `open`
+   * makes the edges send them.
+   */
+  private async openAfter(prev: RoundRecord): Promise<void> {
+    const wait = prev.openedAt + this.policy.minIntervalMs - this.deps.scheduler.now();
+    if (wait <= 0) return this.openRound();
+    this.cancelTimer?.();
+    this.cancelTimer = this.deps.scheduler.setTimer(wait, () => {
+      this.cancelTimer = null;
+      void this.queue
+        .run(async () => {
+          if (!this.stopped && !this.open) await this.openRound();
+        })
+        .catch((e) => this.logFailure(e));
+    });
   }
 
   /** Abandons `round` and opens its successor on the active version, carrying its deltas over. */

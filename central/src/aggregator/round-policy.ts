@@ -15,6 +15,13 @@ export const CentralRoundPolicy = z.object({
   minNodes: z.int().min(1).max(100_000).default(2),
   /** a round closes at the latest this long after it opened */
   deadlineMs: z.int().min(1).max(7 * 24 * 3_600_000).default(60_000),
+  /**
+   * least time from one round's opening to the next one's (0: open the next at once). Under
+   * steady load every round closes as soon as all online edges answered, so without pacing
+   * rounds run back to back (2–3 a second with 3 busy edges), each one a new version shipped
+   * to every edge.
+   */
+  minIntervalMs: z.int().min(0).max(7 * 24 * 3_600_000).default(0),
   /** versions a delta's base may trail the current model before `late` applies */
   maxStaleness: z.int().min(0).max(1_000_000).default(0),
   /** beyond maxStaleness: down-weight by 1/(1+√s) or drop */

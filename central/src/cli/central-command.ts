@@ -26,6 +26,8 @@ export const CentralFlags = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   'min-nodes': int(1, 100_000).default(2),
   'round-interval-ms': int(1, 7 * 24 * 3_600_000).default(60_000),
+  /** least time between two rounds' openings (0: back to back); paces versions under steady load */
+  'min-round-interval-ms': int(0, 7 * 24 * 3_600_000).default(0),
   'max-staleness': int(0, 1_000_000).default(0),
   late: z.enum(['weight', 'drop']).default('weight'),
   'buffer-size': int(1, 1_000_000).optional(),
@@ -45,7 +47,7 @@ export const CentralFlags = z.object({
 const options = Object.fromEntries(Object.keys(CentralFlags.shape).map((k) => [k, { type: 'string' as const }]));
 
 export const centralUsage = `edgerec central --data-dir DIR --broker URL [--username U] [--password-file F | $${BROKER_PASSWORD_ENV}]
-             [--protocol-version 4|5] [--port P] [--min-nodes N] [--round-interval-ms MS] [--max-staleness S]
+             [--protocol-version 4|5] [--port P] [--min-nodes N] [--round-interval-ms MS] [--min-round-interval-ms MS] [--max-staleness S]
              [--late weight|drop] [--buffer-size K] [--strategy fedavg|fedavgm|fedadam|fedyogi|median|trimmed-mean|krum]
              [--num-items N] [--dim D] [--seed S] [--gate-threshold T] [--signing-key PEM] [--backend auto|typed-array]
              [--admin-tokens FILE | $${ADMIN_TOKENS_ENV}] [--log-level L]`;
@@ -72,7 +74,7 @@ export async function centralCommand(argv: string[], io: CliIo, opts: { signal?:
     protocolVersion: Number(f['protocol-version']) as 4 | 5,
     clientId: f['client-id'],
     policy: {
-      minNodes: f['min-nodes'], deadlineMs: f['round-interval-ms'], maxStaleness: f['max-staleness'], late: f.late,
+      minNodes: f['min-nodes'], deadlineMs: f['round-interval-ms'], minIntervalMs: f['min-round-interval-ms'], maxStaleness: f['max-staleness'], late: f.late,
       bufferSize: f['buffer-size'], strategy: { name: f.strategy },
     },
     gate: f['gate-threshold'] === undefined ? undefined : { threshold: f['gate-threshold'] },

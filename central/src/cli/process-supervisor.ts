@@ -55,15 +55,17 @@ export function spawnEdgerec(name: string, args: string[], logDir: string, timeo
   });
 }
 
-/** SIGTERM to every child, then SIGKILL to those still running after `graceMs`. */
+/**
+ * Stops the children one after the other in the given order (SIGTERM, SIGKILL after
+ * `graceMs`): callers pass dependents first (simulator, edges, central, broker), so no
+ * process loses its broker while it is still shutting down.
+ */
 export async function stopAll(procs: ManagedProcess[], graceMs = 10_000): Promise<void> {
-  await Promise.all(
-    procs.map(async (p) => {
-      if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-      p.child.kill('SIGTERM');
-      const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
-      await p.exited;
-      clearTimeout(timer);
-    }),
-  );
+  for (const p of procs) {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) continue;
+    p.child.kill('SIGTERM');
+    const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
+    await p.exited;
+    clearTimeout(timer);
+  }
 }

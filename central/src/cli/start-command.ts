@@ -18,13 +18,15 @@ const StartFlags = z.object({
   users: z.coerce.number().int().min(10).max(1_000_000).default(943),
   rate: z.coerce.number().min(0).max(100_000).default(100),
   'round-interval-ms': z.coerce.number().int().min(1000).default(15_000),
+  'min-round-interval-ms': z.coerce.number().int().min(0).default(5_000),
   'sync-interval-ms': z.coerce.number().int().min(500).default(10_000),
   fresh: z.boolean().default(false),
   'no-simulator': z.boolean().default(false),
 });
 
 export const startUsage = `edgerec start [--data-dir .data/demo] [--base-port 8080] [--broker-port 0] [--edges 3]
-             [--items 1682] [--users 943] [--rate 100] [--round-interval-ms 15000] [--sync-interval-ms 10000]
+             [--items 1682] [--users 943] [--rate 100] [--round-interval-ms 15000] [--min-round-interval-ms 5000]
+             [--sync-interval-ms 10000]
              [--fresh] [--no-simulator]`;
 
 interface DemoLayout {
@@ -80,7 +82,7 @@ const portOr = async (base: number, offset: number): Promise<number> => (base ==
  * (SIGINT/SIGTERM) stops them in reverse order.
  */
 export async function startCommand(argv: string[], io: CliIo, opts: { signal?: AbortSignal } = {}): Promise<number> {
-  const flagNames = ['data-dir', 'base-port', 'broker-port', 'edges', 'items', 'users', 'rate', 'round-interval-ms', 'sync-interval-ms'];
+  const flagNames = ['data-dir', 'base-port', 'broker-port', 'edges', 'items', 'users', 'rate', 'round-interval-ms', 'min-round-interval-ms', 'sync-interval-ms'];
   const f = parseFlags(
     argv,
     {
@@ -109,7 +111,8 @@ export async function startCommand(argv: string[], io: CliIo, opts: { signal?: A
         'central', '--data-dir', layout.centralDir, '--broker', brokerUrl, '--protocol-version', '4',
         '--username', 'central', '--password-file', layout.secretFile('central'), '--signing-key', layout.signingKey,
         '--port', String(centralPort), '--min-nodes', String(Math.max(1, f.edges - 1)),
-        '--round-interval-ms', String(f['round-interval-ms']), '--num-items', String(f.items),
+        '--round-interval-ms', String(f['round-interval-ms']), '--min-round-interval-ms', String(f['min-round-interval-ms']),
+        '--num-items', String(f.items),
         '--admin-tokens', layout.adminTokens,
       ],
       layout.logDir,
