@@ -132,6 +132,46 @@ const benches: Record<string, BenchRunner> = {
       : undefined;
     return runQualityBench({ users: f.users, items: f.items, epochs: f.epochs, seed: f.seed, grid });
   },
+  async 'sync-latency'(argv) {
+    const f = parseFlags(
+      argv,
+      flagSpec(['edges', 'rounds', 'warmup', 'items', 'dim', 'events', 'broker', 'poll-ms'], ['json', 'quick', 'keep-dir']),
+      z.object({
+        edges: num.max(16).optional(), rounds: num.max(1000).optional(), warmup: z.coerce.number().int().min(0).max(100).optional(),
+        items: num.optional(), dim: num.max(1024).optional(), events: num.optional(), broker: z.enum(['embedded', 'mosquitto']).optional(),
+        'poll-ms': num.max(1000).optional(), json: z.boolean().optional(), quick: z.boolean().optional(), 'keep-dir': z.boolean().optional(),
+      }),
+    );
+    const { runSyncLatencyBench } = await import('../../bench/sync-latency-bench.js');
+    return runSyncLatencyBench({
+      edges: f.edges, rounds: f.rounds, warmup: f.warmup, items: f.items, dim: f.dim, events: f.events, broker: f.broker,
+      pollMs: f['poll-ms'], quick: f.quick, keepDir: f['keep-dir'],
+    });
+  },
+  async soak(argv) {
+    const f = parseFlags(
+      argv,
+      flagSpec(
+        ['minutes', 'edges', 'devices', 'rate', 'seed', 'items', 'users', 'dim', 'round-interval-ms', 'min-round-interval-ms',
+          'sync-interval-ms', 'min-samples', 'sample-every-s', 'broker'],
+        ['json', 'keep-dir'],
+      ),
+      z.object({
+        minutes: z.coerce.number().gt(0).max(24 * 60),
+        edges: num.max(16).optional(), devices: num.optional(), rate: z.coerce.number().gt(0).max(100_000).optional(), seed: num.optional(),
+        items: num.optional(), users: num.optional(), dim: num.max(1024).optional(), 'round-interval-ms': num.optional(),
+        'min-round-interval-ms': z.coerce.number().int().min(0).optional(), 'sync-interval-ms': num.optional(),
+        'min-samples': z.coerce.number().int().min(0).optional(), 'sample-every-s': z.coerce.number().gt(0).optional(),
+        broker: z.enum(['embedded', 'mosquitto']).optional(), json: z.boolean().optional(), 'keep-dir': z.boolean().optional(),
+      }),
+    );
+    const { runSoakBench } = await import('../../bench/soak-bench.js');
+    return runSoakBench({
+      minutes: f.minutes, edges: f.edges, devices: f.devices, rate: f.rate, seed: f.seed, items: f.items, users: f.users, dim: f.dim,
+      roundIntervalMs: f['round-interval-ms'], minRoundIntervalMs: f['min-round-interval-ms'], syncIntervalMs: f['sync-interval-ms'],
+      minSamples: f['min-samples'], sampleEveryS: f['sample-every-s'], broker: f.broker, keepDir: f['keep-dir'],
+    });
+  },
 };
 
 /** Per-area arguments of `bench all`; `--quick` shrinks every area to finish in about a minute. */
@@ -143,6 +183,8 @@ const ALL_AREAS = (quick: boolean): [string, string[]][] => [
   ['serve', quick ? ['--items', '5000', '--queries', '100', '--seconds', '2'] : ['--items', '50000', '--dim', '64']],
   ['prequential', quick ? ['--users', '80', '--items', '200', '--buckets', '5'] : []],
   ['exploration', quick ? ['--steps', '1000', '--users', '60', '--items', '150'] : ['--steps', '20000']],
+  // Real processes: its own test covers the quick variant, so the CI smoke run stays under a minute.
+  ...(quick ? [] : [['sync-latency', []] as [string, string[]]]),
 ];
 
 benches.all = async (argv) => {
