@@ -1,5 +1,5 @@
 import { SeededRandom } from '@edgerec/services/data';
-import { defaultModelConfig, RecommenderModel, selectTopK, type UserState } from '@edgerec/services/model';
+import { defaultModelConfig, INT8_TOPK_MIN_ITEMS, RecommenderModel, selectTopK, type UserState } from '@edgerec/services/model';
 import { simdScorerOf, toWasmWeights } from '@edgerec/services/model/simd';
 import { percentile, round3 } from './percentiles.js';
 
@@ -29,8 +29,12 @@ export interface ScorerBenchResult {
   /** share of queries where the naive baseline returned the same top-10 */
   top10_agreement: number;
   blas: string;
-  /** which scoring path `scorer` measured */
-  kernel: 'wasm-simd' | 'js-loop';
+  /** which scoring path `scorer` measured: f32 SIMD, int8 scan + exact re-rank (auto from INT8_TOPK_MIN_ITEMS), JS */
+  kernel: 'wasm-simd' | 'wasm-simd-int8' | 'js-loop';
+  /** the same top-10 with the exact f32 path forced (topKMode 'exact'), for the ratio */
+  scorer_exact: Latency;
+  /** scorer_exact p50 / scorer p50 */
+  int8_speedup: number;
 }
 
 function timeQueries(n: number, run: (q: number) => void): Latency {
@@ -73,6 +77,13 @@ export function runScorerBench(opts: ScorerBenchOptions): ScorerBenchResult {
     if (q < 20) ours.push(top.map((s) => s.item));
   });
 
+  model.topKMode = 'exact';
+  const scorerExact = timeQueries(queries, (q) => {
+    const u = users[q % users.length];
+    model.topK(u.state, 10, u.seen, u.state.recent);
+  });
+  model.topKMode = 'auto';
+
   const rows = Array.from({ length: items }, (_, i) => w.itemEmb.slice(i * dim, (i + 1) * dim));
   const bias = Array.from(w.itemBias);
   let agree = 0;
@@ -114,7 +125,9 @@ export function runScorerBench(opts: ScorerBenchOptions): ScorerBenchResult {
     speedup_vs_naive: round3(baseline.p50_ms / scorer.p50_ms),
     flat_f64_over_scorer: round3(flat.p50_ms / scorer.p50_ms),
     top10_agreement: round3(agree / Math.min(ours.length, naiveQueries)),
-    kernel: simdScorerOf(model.weights) ? 'wasm-simd' : 'js-loop',
+    kernel: !simdScorerOf(model.weights) ? 'js-loop' : items >= INT8_TOPK_MIN_ITEMS ? 'wasm-simd-int8' : 'wasm-simd',
+    scorer_exact: scorerExact,
+    int8_speedup: round3(scorerExact.p50_ms / scorer.p50_ms),
     blas: 'not measured here (no BLAS in this environment); services/bench/scorer-bench.ts estimates it (native AVX2 GEMV, memory bandwidth)',
   };
 }

@@ -1,5 +1,5 @@
 import {
-  cloneWeights, defaultModelConfig, ModelConfig, RecommenderModel, type ModelWeights,
+  cloneWeights, defaultModelConfig, markItemRowsWritten, ModelConfig, RecommenderModel, type ModelWeights,
 } from '@edgerec/services/model';
 import { SeededRandom } from '@edgerec/services/data';
 import type { AppliedWatermark, EdgeDatabase, LoadedModel } from '@edgerec/services/store';
@@ -86,6 +86,7 @@ function restore(edb: EdgeDatabase, loaded: LoadedModel, overrides: Partial<Mode
     opt.itemAccum[r] = overlay.accum[j];
     model.tracker.counts[r] = overlay.counts[j];
   }
+  markItemRowsWritten(weights, overlay.rows); // the scorer's int8 mirror must not keep the base rows
   opt.adapterAccum.set(loaded.adapterAccum);
   model.tracker.adapterCount = meta.adapterCount;
   model.tracker.samples = meta.samples;

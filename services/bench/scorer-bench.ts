@@ -7,6 +7,7 @@ import { simdScorerOf } from '../src/model/simd/simd-scorer.js';
 import { toWasmWeights } from '../src/model/simd/wasm-weights.js';
 import { probeBandwidth, runNativeGemv, type BandwidthProbe, type NativeGemv } from './bandwidth-reference.js';
 import { round4, timeQueries, type Latency } from './latency-stats.js';
+import { runQuantizedScorerBench, type QuantizedBenchResult } from './quantized-scorer-bench.js';
 
 export type { Latency };
 
@@ -18,6 +19,8 @@ export interface ScorerBenchOptions {
   naiveQueries?: number;
   /** also compile and time native-gemv.c (default true) */
   native?: boolean;
+  /** catalog sizes of the int8-vs-exact comparison (default [items]; [] skips it) */
+  int8Items?: number[];
   seed?: number;
 }
 
@@ -47,6 +50,8 @@ export interface ScorerBenchResult {
     /** simd_score_only p50 / blas_ms (target ≤ 1.5) */
     simd_over_blas: number;
   };
+  /** int8 scan + exact re-rank vs exact f32 top-10 per size: p50/p99, speedup, recall@10 (quantized-scorer-bench.ts) */
+  int8_refine: QuantizedBenchResult[];
 }
 
 /**
@@ -133,6 +138,7 @@ export function runScorerBench(opts: ScorerBenchOptions = {}): ScorerBenchResult
       blas_ms: blasMs,
       simd_over_blas: round4(simdScoreOnly.p50_ms / blasMs),
     },
+    int8_refine: (opts.int8Items ?? [items]).map((n) => runQuantizedScorerBench({ items: n, dim, queries, seed })),
   };
 }
 
@@ -141,6 +147,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? Number(process.argv[i + 1]) : dflt;
   };
-  const r = runScorerBench({ items: num('items', 50_000), dim: num('dim', 64), queries: num('queries', 2000) });
+  const list = (name: string) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? process.argv[i + 1].split(',').filter(Boolean).map(Number) : undefined;
+  };
+  const items = num('items', 50_000);
+  const r = runScorerBench({ items, dim: num('dim', 64), queries: num('queries', 2000), int8Items: list('int8-items') ?? [items] });
   process.stdout.write(`${JSON.stringify(r)}\n`);
 }

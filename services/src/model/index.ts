@@ -5,3 +5,4 @@ export * from './recommender-model.js';
 export * from './row-tracker.js';
 export * from './top-k.js';
 export * from './centralized-trainer.js';
+export { markItemRowsWritten } from './simd/index.js';

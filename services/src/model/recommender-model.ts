@@ -3,10 +3,21 @@ import { createUserState, type UserState } from './user-state.js';
 import { adapterRankOf, cloneWeights, createWeights, type ModelWeights } from './weights.js';
 import { RowTracker } from './row-tracker.js';
 import { selectTopK, type ScoredItem } from './top-k.js';
-import { simdScorerOf } from './simd/simd-scorer.js';
+import { simdScorerOf, type SimdScorer } from './simd/simd-scorer.js';
+import type { RerankDepth } from './simd/int8-quantizer.js';
 
 /** Initial value of the row-wise Adagrad accumulators: bounds the very first steps. */
 const ACCUM_INIT = 0.1;
+
+/**
+ * How `topK` scores a wasm-backed table: `exact` = f32 over every row; `int8` = int8 scan of
+ * the whole table, exact f32 re-rank of the best candidates (SimdScorer.topKQuantized);
+ * `auto` = int8 from INT8_TOPK_MIN_ITEMS items up, where it measured faster (scorer bench).
+ */
+export type TopKMode = 'auto' | 'exact' | 'int8';
+
+/** Catalog size from which `auto` serves top-k through the int8 candidate pass. */
+export const INT8_TOPK_MIN_ITEMS = 10_000;
 
 /** Row-wise Adagrad state of the shared parameters (item rows; the adapter's A, B and α). */
 export interface OptimizerState {
@@ -44,6 +55,12 @@ export class RecommenderModel {
   readonly tracker: RowTracker;
   /** last global model for the proximal term (FedProx μ); null = no pull */
   anchor: ModelWeights | null = null;
+  /** serving path of `topK` on wasm-backed weights (plain weights always use the JS loop) */
+  topKMode: TopKMode = 'auto';
+  /** re-rank depth of the int8 path */
+  rerankDepth: RerankDepth = {};
+  /** the scorer whose int8 mirror must hear of the rows this learner writes (set per learnOne) */
+  private rowSink: SimdScorer | null = null;
   private itemAccum: Float32Array;
   /** Adagrad accumulators of the adapter factors A, B and the gate α */
   private adapterAccum = new Float64Array([ACCUM_INIT, ACCUM_INIT, ACCUM_INIT]);
@@ -67,6 +84,7 @@ export class RecommenderModel {
   ) {
     if (weights.dim !== config.dim) throw new Error(`weights dim ${weights.dim} ≠ config dim ${config.dim}`);
     this.weights = weights;
+    simdScorerOf(weights)?.markAllDirty(); // rows may have been written before: rebuild the int8 mirror
     this.tracker = new RowTracker(weights.numItems);
     this.itemAccum = new Float32Array(weights.numItems).fill(ACCUM_INIT);
     const d = weights.dim;
@@ -126,6 +144,7 @@ export class RecommenderModel {
       this.tracker.resize(w.numItems);
       this.scoreBuf = new Float32Array(w.numItems);
     }
+    simdScorerOf(w)?.markAllDirty(); // whole-table install: the int8 mirror is rebuilt on its next use
     this.weights = w;
   }
 
@@ -222,10 +241,18 @@ export class RecommenderModel {
     for (; i < n; i++) out[i] = this.scoreWithQuery(q, i);
   }
 
-  /** Top-k items for `user`, skipping `exclude` (already-seen items). */
+  /**
+   * Top-k items for `user`, skipping `exclude` (already-seen items). On wasm-backed weights
+   * `topKMode` picks exact f32 or the int8 candidate pass with exact re-rank (scores are exact
+   * either way; the int8 pass may miss an item whose int8 score falls outside the candidates).
+   */
   topK(user: UserState, k: number, exclude?: { has(item: number): boolean }, history?: ArrayLike<number>): ScoredItem[] {
     const simd = simdScorerOf(this.weights);
-    if (simd) return simd.topK(this.userQuery(user, history), k, exclude); // same result as the JS path, in wasm
+    if (simd) {
+      const q = this.userQuery(user, history);
+      const int8 = this.topKMode === 'int8' || (this.topKMode === 'auto' && simd.numItems >= INT8_TOPK_MIN_ITEMS);
+      return int8 ? simd.topKQuantized(q, k, exclude, this.rerankDepth) : simd.topK(q, k, exclude); // exact: same result as the JS path
+    }
     this.scoreAll(user, this.scoreBuf, history);
     return selectTopK(this.scoreBuf, k, exclude);
   }
@@ -272,6 +299,7 @@ export class RecommenderModel {
     const history = ex.history ?? ex.user.recent;
     const w = ex.weight ?? 1;
     const pos = ex.item;
+    this.rowSink = simdScorerOf(this.weights);
     const q = this.userQuery(ex.user, history);
     const negs = this.negs;
     const coef = this.coef;
@@ -370,6 +398,7 @@ export class RecommenderModel {
     for (let k = 0; k < d; k++) E[off + k] += lr * grad[k];
     this.weights.itemBias[i] += lr * gb;
     this.tracker.touch(i);
+    this.rowSink?.markRowDirty(i);
   }
 
   /** v += B·(Aᵀx): the low-rank part of Wᵀx. */
@@ -459,6 +488,7 @@ export class RecommenderModel {
       const off = it * d;
       for (let k = 0; k < d; k++) E[off + k] += lr * dm[k];
       this.tracker.touch(it);
+      this.rowSink?.markRowDirty(it);
     }
   }
 

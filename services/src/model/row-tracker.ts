@@ -1,4 +1,5 @@
 import type { ModelWeights, SparseDelta } from './weights.js';
+import { simdScorerOf } from './simd/simd-scorer.js';
 
 /**
  * Records which shared rows were updated since the last extraction and how often, so an
@@ -75,12 +76,14 @@ export function extractDelta(current: ModelWeights, base: ModelWeights, tracker:
 /** Adds `delta` (scaled) into `target` in place. Rows beyond the table are ignored. */
 export function applyDelta(target: ModelWeights, delta: SparseDelta, scale = 1): void {
   const d = target.dim;
+  const simd = simdScorerOf(target); // wasm-backed table: its int8 mirror must re-quantize the rows
   for (let j = 0; j < delta.rows.length; j++) {
     const r = delta.rows[j];
     if (r >= target.numItems) continue;
     const off = r * d;
     for (let k = 0; k < d; k++) target.itemEmb[off + k] += scale * delta.emb[j * d + k];
     target.itemBias[r] += scale * delta.bias[j];
+    simd?.markRowDirty(r);
   }
   if (delta.adapter) for (let i = 0; i < target.adapter.length; i++) target.adapter[i] += scale * delta.adapter[i];
 }

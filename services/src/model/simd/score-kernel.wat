@@ -8,8 +8,8 @@
 ;; (rows start at d·4 bytes, not always a multiple of 16).
 ;;
 ;; `select` is the top-k of selectTopK (top-k.ts) step for step, so results match it exactly,
-;; ties included: a size-k min-heap, with a SIMD pre-check that skips four scores at once
-;; when none beats the heap's minimum (the common case once the heap is warm).
+;; ties included: a size-k min-heap, with SIMD pre-checks that skip sixteen (then four)
+;; scores at once when none beats the heap's minimum (the common case once the heap is warm).
 ;;
 ;; Rebuild the committed bytes with: npx tsx services/src/model/simd/build-kernel.ts
 (module
@@ -189,11 +189,26 @@
         (if (i32.eqz (call $excluded (local.get $ex) (local.get $i)))
           (then (call $replace (local.get $hs) (local.get $hi) (local.get $k) (local.get $i) (local.get $v)))))))
 
+  ;; Items $i..$i+3 (scores at $a) against a full heap: skipped together when all four are ≤
+  ;; the minimum, else offered one by one in item order.
+  (func $group4 (param $hs i32) (param $hi i32) (param $k i32) (param $ex i32) (param $i i32) (param $a i32)
+    (if (i32.eqz (i32x4.all_true
+          (f32x4.le (v128.load (local.get $a)) (f32x4.splat (f32.load (local.get $hs))))))
+      (then
+        (call $offer (local.get $hs) (local.get $hi) (local.get $k) (local.get $ex)
+          (local.get $i) (f32.load (local.get $a)))
+        (call $offer (local.get $hs) (local.get $hi) (local.get $k) (local.get $ex)
+          (i32.add (local.get $i) (i32.const 1)) (f32.load offset=4 (local.get $a)))
+        (call $offer (local.get $hs) (local.get $hi) (local.get $k) (local.get $ex)
+          (i32.add (local.get $i) (i32.const 2)) (f32.load offset=8 (local.get $a)))
+        (call $offer (local.get $hs) (local.get $hi) (local.get $k) (local.get $ex)
+          (i32.add (local.get $i) (i32.const 3)) (f32.load offset=12 (local.get $a))))))
+
   ;; Top-$k of the n scores at $s into the heap ($hs: f32 scores, $hi: i32 items), skipping
   ;; items set in the bitmap $ex. Returns the heap size (min(k, n − excluded)); unsorted.
   (func $select (export "select")
     (param $s i32) (param $n i32) (param $k i32) (param $hs i32) (param $hi i32) (param $ex i32) (result i32)
-    (local $i i32) (local $size i32) (local $v f32) (local $a i32)
+    (local $i i32) (local $size i32) (local $v f32) (local $a i32) (local $m v128)
     (if (i32.eqz (local.get $k)) (then (return (i32.const 0))))
     ;; filling: every item that is not excluded goes in
     (block $full
@@ -207,22 +222,36 @@
             (local.set $size (i32.add (local.get $size) (i32.const 1)))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $fill)))
-    ;; full heap: four scores at a time, skipped together when all are ≤ the minimum (NaN is not)
+    ;; full heap: sixteen scores at a time, skipped together when all are ≤ the minimum (NaN is
+    ;; not), which is most blocks once the heap is warm; a block that is not skipped goes
+    ;; through its four groups, each re-checked against the then-current minimum
+    (block $bdone
+      (loop $blocks
+        (br_if $bdone (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
+        (local.set $a (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $m (f32x4.splat (f32.load (local.get $hs))))
+        (if (i32.eqz (i32x4.all_true (v128.and
+              (v128.and
+                (f32x4.le (v128.load offset=0 (local.get $a)) (local.get $m))
+                (f32x4.le (v128.load offset=16 (local.get $a)) (local.get $m)))
+              (v128.and
+                (f32x4.le (v128.load offset=32 (local.get $a)) (local.get $m))
+                (f32x4.le (v128.load offset=48 (local.get $a)) (local.get $m))))))
+          (then
+            (call $group4 (local.get $hs) (local.get $hi) (local.get $k) (local.get $ex) (local.get $i) (local.get $a))
+            (call $group4 (local.get $hs) (local.get $hi) (local.get $k) (local.get $ex)
+              (i32.add (local.get $i) (i32.const 4)) (i32.add (local.get $a) (i32.const 16)))
+            (call $group4 (local.get $hs) (local.get $hi) (local.get $k) (local.get $ex)
+              (i32.add (local.get $i) (i32.const 8)) (i32.add (local.get $a) (i32.const 32)))
+            (call $group4 (local.get $hs) (local.get $hi) (local.get $k) (local.get $ex)
+              (i32.add (local.get $i) (i32.const 12)) (i32.add (local.get $a) (i32.const 48)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $blocks)))
     (block $vdone
       (loop $vec
         (br_if $vdone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
-        (local.set $a (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 2))))
-        (if (i32.eqz (i32x4.all_true
-              (f32x4.le (v128.load (local.get $a)) (f32x4.splat (f32.load (local.get $hs))))))
-          (then
-            (call $offer (local.get $hs) (local.get $hi) (local.get $k) (local.get $ex)
-              (local.get $i) (f32.load (local.get $a)))
-            (call $offer (local.get $hs) (local.get $hi) (local.get $k) (local.get $ex)
-              (i32.add (local.get $i) (i32.const 1)) (f32.load offset=4 (local.get $a)))
-            (call $offer (local.get $hs) (local.get $hi) (local.get $k) (local.get $ex)
-              (i32.add (local.get $i) (i32.const 2)) (f32.load offset=8 (local.get $a)))
-            (call $offer (local.get $hs) (local.get $hi) (local.get $k) (local.get $ex)
-              (i32.add (local.get $i) (i32.const 3)) (f32.load offset=12 (local.get $a)))))
+        (call $group4 (local.get $hs) (local.get $hi) (local.get $k) (local.get $ex)
+          (local.get $i) (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 2))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $vec)))
     (block $tdone

@@ -1,3 +1,4 @@
+import { INT8_KERNEL_WASM_BASE64 } from './int8-kernel.wasm.js';
 import { SCORE_KERNEL_WASM_BASE64 } from './score-kernel.wasm.js';
 
 /**
@@ -10,6 +11,7 @@ export const SIMD_PROBE = new Uint8Array([
 
 let supported: boolean | undefined;
 let kernelModule: WebAssembly.Module | undefined;
+let int8Module: WebAssembly.Module | undefined;
 
 /**
  * Whether this engine runs WebAssembly SIMD (f32x4). Checked once by validating a tiny
@@ -30,11 +32,19 @@ export function detectWasmSimd(validate: ((bytes: Uint8Array<ArrayBuffer>) => bo
 
 /** The compiled scoring kernel, compiled once per process (throws when SIMD is unsupported). */
 export function scoreKernelModule(): WebAssembly.Module {
-  if (!kernelModule) {
-    const bin = atob(SCORE_KERNEL_WASM_BASE64);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    kernelModule = new WebAssembly.Module(bytes);
-  }
+  kernelModule ??= moduleOf(SCORE_KERNEL_WASM_BASE64);
   return kernelModule;
+}
+
+/** The compiled int8 candidate-pass kernel (int8-kernel.wat), compiled once per process. */
+export function int8KernelModule(): WebAssembly.Module {
+  int8Module ??= moduleOf(INT8_KERNEL_WASM_BASE64);
+  return int8Module;
+}
+
+function moduleOf(base64: string): WebAssembly.Module {
+  const bin = atob(base64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new WebAssembly.Module(bytes);
 }
