@@ -132,6 +132,18 @@ const benches: Record<string, BenchRunner> = {
       : undefined;
     return runQualityBench({ users: f.users, items: f.items, epochs: f.epochs, seed: f.seed, grid });
   },
+  async poisoning(argv) {
+    const f = parseFlags(
+      argv,
+      flagSpec(['users', 'items', 'epochs', 'seed', 'edges'], ['json', 'quick']),
+      z.object({
+        users: num.optional(), items: num.optional(), epochs: num.max(1000).optional(), seed: num.optional(),
+        edges: z.coerce.number().int().min(4).max(64).optional(), json: z.boolean().optional(), quick: z.boolean().optional(),
+      }),
+    );
+    const { runPoisoningBench } = await import('../../bench/poisoning-bench.js');
+    return runPoisoningBench({ users: f.users, items: f.items, epochs: f.epochs, seed: f.seed, edges: f.edges, quick: f.quick });
+  },
   async 'sync-latency'(argv) {
     const f = parseFlags(
       argv,

@@ -1,25 +1,29 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadOrCreateModel, type ModelHolder } from '@edgerec/edge';
-import { EdgeSyncClient, ManifestTrust, ManualScheduler as EdgeScheduler, offlineWill } from '@edgerec/edge/sync/index';
 import { MemoryBroker, MemoryTransport } from '@edgerec/services/bus';
-import {
-  accumulateLoo, evaluateLoo, ItemPopularityScorer, leaveOneOut, partitionByRegion, partitionRandom, RankingMetrics,
-  SeededRandom, splitToEdges, type Dataset, type LooSplit,
-} from '@edgerec/services/data';
-import { mulberry32 } from '@edgerec/services/federation';
-import { trainCentralized, type ModelConfig, type UserState } from '@edgerec/services/model';
-import { openEdgeDatabase, type EdgeDatabase } from '@edgerec/services/store';
-import { pino } from 'pino';
 import { ManualScheduler } from '@edgerec/services/common';
+import {
+  evaluateLoo, ItemPopularityScorer, leaveOneOut, partitionByRegion, partitionRandom, splitToEdges, type Dataset,
+} from '@edgerec/services/data';
+import { createStrategy, gaussian, mulberry32, type StrategySpecInput } from '@edgerec/services/federation';
+import { trainCentralized, type ModelConfig } from '@edgerec/services/model';
 import { typedArrayBackend } from '../backend/index.js';
 import { silentLogger } from '../central-logger.js';
 import { startCentral, type CentralService } from '../central-service.js';
-import { modelScorer, toReport, type EvalReport } from './centralized-eval.js';
+import { toReport, type EvalReport } from './centralized-eval.js';
+import type { EdgeAttack } from './delta-poisoning.js';
+import { mergedLoo, poisonEdge, startSimEdge, trafficOf, type SimEdge } from './federated-edges.js';
+import { carveHoldout } from './gate-holdout.js';
+import { ProtocolObserver } from './protocol-observer.js';
+import { roundLogEntry, type RoundLogEntry } from './round-log.js';
+import {
+  attackerReports, finishQuarantineReport, quarantineNow, type AttackerReport, type QuarantineReport, type QuarantineSpec,
+} from './attack-report.js';
 
 /** `--compression` of `edgerec eval` → the uplink codec of the round policy. */
 const CODECS = { none: 'none', int8: 'int8', topk: 'topk-int8' } as const;
+const WAIT_MS = 120_000;
 
 export interface FederatedEvalOptions {
   negatives: number;
@@ -32,10 +36,27 @@ export interface FederatedEvalOptions {
   /** federated rounds (default: `epochs`, one local pass per round) */
   rounds?: number;
   compression: keyof typeof CODECS;
-  /** FedAvg server learning rate (default 1) */
+  /** FedAvg server learning rate (default 1; ignored when `strategy` is given) */
   serverLr?: number;
   /** entries per row kept by `topk` (default 8 % of dim: 5 of 64, which keeps the uplink under 5 % of dense) */
   topK?: number;
+  /** central's aggregation strategy, a round-policy spec, e.g. `{ name: 'trimmed-mean', params: { beta: 0.2 }, clipNorm: 1 }` */
+  strategy?: StrategySpecInput;
+  /** Byzantine edges: they train honestly, then poison the delta they send (see EdgeAttack) */
+  attackers?: EdgeAttack[];
+  /**
+   * Central's validation gate: `holdoutUsers` users (a seeded pick) are taken off the edges and
+   * given to central as its holdout; a candidate more than `threshold` (default 0.01) HR@10
+   * below the current model is rejected. Absent: no holdout, every candidate is promoted.
+   */
+  gate?: { holdoutUsers: number; threshold?: number };
+  /**
+   * In round `round` the operator quarantines these edges through the admin API, right after
+   * their deltas were counted (and with `rollback`, rolls back to the last version they did not contribute to).
+   */
+  quarantine?: QuarantineSpec;
+  /** edges whose users are not scored (default: attackers and quarantined edges, whose users a compromised node serves) */
+  scoreExclude?: number[];
   onRound?: (round: number, rounds: number) => void;
 }
 
@@ -45,6 +66,8 @@ export type FederatedEvalReport = EvalReport & {
   partition: 'region' | 'random';
   rounds: number;
   compression: keyof typeof CODECS;
+  /** the strategy central ran, e.g. 'fedavg', 'clip(fedavg)' */
+  strategy: string;
   /** encoded delta bytes the edges sent */
   bytes_up: number;
   /** model artifact chunk bytes the edges received (snapshots and patches) */
@@ -54,84 +77,123 @@ export type FederatedEvalReport = EvalReport & {
   uplink_ratio: number;
   /** central's promoted version at the end (1 + rounds when every round was promoted) */
   model_version: number;
+  /** rounds the validation gate (or a failed aggregation) rejected */
+  rejected_rounds: number;
+  round_log: RoundLogEntry[];
+  /** edges left out of the metrics */
+  unscored_edges: number[];
+  holdout_users: number;
+  attackers: AttackerReport[];
+  quarantine?: QuarantineReport;
   seconds: number;
 };
 
-/** One simulated edge: a real SQLite store, model holder and sync client, plus its users' data. */
-interface SimEdge {
-  id: string;
-  edb: EdgeDatabase;
-  holder: ModelHolder;
-  sync: EdgeSyncClient;
-  users: number[];
-  sequences: Uint32Array[];
-  states: UserState[];
-  rng: SeededRandom;
-}
-
 /**
  * Federated leave-one-out evaluation that runs the real protocol in process: central
- * (`startCentral` over a MemoryBroker, FedAvg, the chosen uplink codec) and `edges` edge sync
- * clients with their own SQLite stores. Users are partitioned by region (ml-100k: first zip
- * digit) or at random; each edge holds only its users' train sequences and private user
- * states. Every round each edge trains `epochs / rounds` local passes over its users (the
- * centralized trainer on the edge's model), extracts and publishes its delta; central
- * aggregates (sparse FedAvg weighted by row counts), signs and publishes the new version;
- * edges verify, install and rebase. Each user is finally scored by its edge's model (the
- * last global weights plus the edge's private user vector), metrics merged across edges.
+ * (`startCentral` over a MemoryBroker, the chosen strategy and uplink codec, optionally a
+ * holdout for its validation gate) and `edges` edge sync clients with their own SQLite stores.
+ * Users are partitioned by region (ml-100k: first zip digit) or at random; each edge holds only
+ * its users' train sequences and private user states. Every round each edge trains
+ * `epochs / rounds` local passes over its users (the centralized trainer on the edge's model),
+ * an attacker then poisons its model (see EdgeAttack), and each extracts and publishes its
+ * delta; central aggregates, gates, signs and publishes; edges verify, install and rebase.
+ * Each scored user is finally ranked by its edge's model (the last global weights plus the
+ * edge's private user vector), metrics merged across edges.
  *
  * @example
  * const r = await runFederatedEval(ds, { negatives: 100, seed: 7, epochs: 20, config, edges: 10, partition: 'region', compression: 'topk' });
- * r['hr@10']; r.uplink_ratio;
+ * const p = await runFederatedEval(ds, { ...opts, strategy: { name: 'median' }, attackers: [{ edge: 0, kind: 'scale' }] });
  */
 export async function runFederatedEval(ds: Dataset, opts: FederatedEvalOptions, now: () => number = Date.now): Promise<FederatedEvalReport> {
   const t0 = now();
   const rounds = opts.rounds ?? opts.epochs;
   const localEpochs = Math.max(1, Math.round(opts.epochs / rounds));
+  const attacks = new Map((opts.attackers ?? []).map((a) => [a.edge, a]));
+  const quarantined = new Set(opts.quarantine?.edges ?? []);
+  const unscored = new Set(opts.scoreExclude ?? [...attacks.keys(), ...quarantined]);
   const split = leaveOneOut(ds, { negatives: opts.negatives, seed: opts.seed });
   const partition = opts.partition === 'region' ? partitionByRegion(ds) : partitionRandom(ds, opts.edges, opts.seed);
-  const userGroups = splitToEdges(ds, partition, opts.edges);
+  const carved = opts.gate ? carveHoldout(split, splitToEdges(ds, partition, opts.edges), opts.gate.holdoutUsers, opts.seed) : null;
+  const userGroups = carved?.groups ?? splitToEdges(ds, partition, opts.edges);
+  const spec = opts.strategy ?? { name: 'fedavg', params: { serverLr: opts.serverLr ?? 1 } };
+  const normal = gaussian(mulberry32(opts.seed + 104_729));
   const dataDir = mkdtempSync(join(tmpdir(), 'edgerec-fed-eval-'));
   const broker = new MemoryBroker();
   let central: CentralService | null = null;
+  let observer: ProtocolObserver | null = null;
   const edges: SimEdge[] = [];
   try {
     central = await startCentral({
       dataDir: join(dataDir, 'central'), transport: new MemoryTransport(broker, { clientId: 'edgerec-central', persistent: true }),
       scheduler: new ManualScheduler(), backend: typedArrayBackend, logger: silentLogger, env: {}, rng: mulberry32(opts.seed),
       policy: {
-        minNodes: opts.edges, codec: CODECS[opts.compression],
+        minNodes: Math.max(1, opts.edges - quarantined.size), codec: CODECS[opts.compression], strategy: spec,
         ...(opts.compression === 'topk' ? { topK: opts.topK ?? Math.max(1, Math.round(0.08 * opts.config.dim)) } : {}),
-        strategy: { name: 'fedavg', params: { serverLr: opts.serverLr ?? 1 } },
       },
       model: { numItems: ds.numItems, config: opts.config, seed: opts.seed },
+      ...(carved ? { holdout: carved.holdout, gate: { threshold: opts.gate?.threshold } } : {}),
     });
-    for (let e = 0; e < opts.edges; e++) edges.push(await startEdge(e, central, broker, split, userGroups[e], opts, dataDir));
+    const c = central;
+    observer = await ProtocolObserver.start(broker);
+    const obs = observer;
+    const edgeOpts = { seed: opts.seed, config: opts.config, codec: CODECS[opts.compression], dataDir };
+    for (let e = 0; e < opts.edges; e++) edges.push(await startSimEdge(e, c, broker, split, userGroups[e], edgeOpts));
     await Promise.all(edges.map((edge) => edge.sync.waitForVersion(1, 60_000)));
     for (const edge of edges) edge.states = edge.users.map(() => edge.holder.model.newUser(edge.rng.nextFloat));
+    const log: RoundLogEntry[] = [];
+    const poisonStats = new Map<number, { honest: number; poisoned: number; n: number }>();
+    let quarantine: QuarantineReport | undefined;
     for (let round = 1; round <= rounds; round++) {
-      for (const edge of edges) {
+      let roundId = c.rounds.currentRound?.id ?? obs.lastOpen;
+      const q = opts.quarantine?.round === round ? opts.quarantine : null;
+      // The edges to be quarantined go first, so their deltas are counted before the operator acts.
+      const order = q ? [...edges.filter((e) => quarantined.has(e.index)), ...edges.filter((e) => !quarantined.has(e.index))] : edges;
+      const sentIds: string[] = [];
+      for (const edge of order) {
         trainCentralized({ numItems: ds.numItems, sequences: edge.sequences }, opts.config, {
           epochs: localEpochs, rng: edge.rng.nextFloat, model: edge.holder.model, users: edge.states,
         });
-        await edge.sync.syncNow('admin');
+        const attack = attacks.get(edge.index);
+        if (attack) {
+          const st = poisonEdge(edge, attack, normal);
+          const acc = poisonStats.get(edge.index) ?? { honest: 0, poisoned: 0, n: 0 };
+          poisonStats.set(edge.index, { honest: acc.honest + st.honestNorm, poisoned: acc.poisoned + st.poisonedNorm, n: acc.n + 1 });
+        }
+        const sent = await edge.sync.syncNow('admin');
+        if (sent.deltaId) sentIds.push(sent.deltaId);
+        if (q && edge === order[q.edges.length - 1]) {
+          quarantine = await quarantineNow(c, obs, q, roundId, sentIds, log, WAIT_MS);
+          // A rollback reopens the round on the re-released version: every edge installs it before training on.
+          await Promise.all(edges.map((x) => x.sync.waitForVersion(c.activeVersion(), WAIT_MS)));
+          roundId = c.rounds.currentRound?.id ?? roundId;
+        }
       }
-      await Promise.all(edges.map((edge) => edge.sync.waitForVersion(round + 1, 120_000)));
+      await obs.waitForOpenAfter(roundId, WAIT_MS);
+      await c.idle();
+      const entry = roundLogEntry(c.store, roundId);
+      if (entry) log.push(entry);
+      const version = c.activeVersion();
+      await Promise.all(edges.map((edge) => edge.sync.waitForVersion(version, WAIT_MS)));
       opts.onRound?.(round, rounds);
     }
-    const res = mergedLoo(edges, split);
-    const pop = evaluateLoo(ItemPopularityScorer.fromSplit(split), split, { full: false });
-    const sum = async (pick: (s: EdgeSyncClient) => { get(): Promise<{ values: { value: number }[] }> }) =>
-      (await Promise.all(edges.map(async (x) => (await pick(x.sync).get()).values.reduce((s, v) => s + v.value, 0)))).reduce((s, v) => s + v, 0);
-    const bytesUp = await sum((s) => s.metrics.bytesUp);
-    const denseUp = await sum((s) => s.metrics.denseBytesUp);
-    const bytesDown = await sum((s) => s.metrics.bytesDown);
+    if (quarantine) quarantine = finishQuarantineReport(quarantine, obs, log);
+    const scored = edges.filter((e) => !unscored.has(e.index));
+    const res = mergedLoo(scored, split);
+    const pop = evaluateLoo(ItemPopularityScorer.fromSplit(split), split, { full: false, users: scored.flatMap((e) => e.users) });
+    const { bytesUp, denseUp, bytesDown } = await trafficOf(edges);
     return {
       mode: 'federated', ...toReport(res, pop, split, (now() - t0) / 1000), edges: opts.edges, partition: opts.partition, rounds,
-      compression: opts.compression, bytes_up: bytesUp, bytes_down: bytesDown, dense_bytes_up: denseUp,
-      uplink_ratio: denseUp > 0 ? bytesUp / denseUp : 0, model_version: central.activeVersion(), seconds: (now() - t0) / 1000,
+      compression: opts.compression, strategy: createStrategy(spec, { rng: Math.random }).name,
+      bytes_up: bytesUp, bytes_down: bytesDown, dense_bytes_up: denseUp,
+      uplink_ratio: denseUp > 0 ? bytesUp / denseUp : 0, model_version: c.activeVersion(),
+      rejected_rounds: log.filter((r) => r.outcome === 'rejected').length, round_log: log,
+      unscored_edges: [...unscored].sort((a, b) => a - b), holdout_users: carved?.users ?? 0,
+      attackers: attackerReports([...attacks.values()], poisonStats, obs),
+      ...(quarantine ? { quarantine } : {}),
+      seconds: (now() - t0) / 1000,
     };
   } finally {
+    await observer?.close().catch(() => undefined);
     for (const edge of edges) {
       await edge.sync.stop().catch(() => undefined);
       edge.edb.close();
@@ -139,58 +201,4 @@ export async function runFederatedEval(ds: Dataset, opts: FederatedEvalOptions, 
     await central?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-async function startEdge(
-  e: number, central: CentralService, broker: MemoryBroker, split: LooSplit, users: number[], opts: FederatedEvalOptions, dataDir: string,
-): Promise<SimEdge> {
-  const id = `edge-${e}`;
-  const edb = openEdgeDatabase(join(dataDir, `${id}.sqlite`), { durability: 'process' });
-  const { holder } = loadOrCreateModel(edb, { numItems: split.numItems, modelConfig: opts.config, seed: opts.seed + e + 1, clock: Date.now });
-  const rng = new SeededRandom(opts.seed * 1000 + e);
-  const edge: SimEdge = { id, edb, holder, users, sequences: users.map((u) => split.trainByUser[u]), states: [], rng, sync: null! };
-  edge.sync = new EdgeSyncClient({
-    nodeId: id, region: `r${e}`, scheduler: new EdgeScheduler(), logger: pino({ level: 'silent' }),
-    transport: new MemoryTransport(broker, { clientId: id, persistent: true, will: offlineWill(id, `r${e}`) }),
-    trust: new ManifestTrust(new Map([[central.signer.keyId, central.signer.publicKey]])),
-    defaultCodec: CODECS[opts.compression], rng: mulberry32(opts.seed + 7919 * (e + 1)), newId: seededUuid(mulberry32(opts.seed * 31 + e)),
-    evaluate: () => edgeMetrics(edge, split, false),
-  });
-  await edge.sync.start({ holder, checkpoint: () => {}, edb });
-  return edge;
-}
-
-/** The edge's users scored by its model: last global weights plus the edge's private vectors. */
-function edgeMetrics(edge: SimEdge, split: LooSplit, full: boolean) {
-  if (edge.states.length === 0) return null;
-  const byUser: UserState[] = [];
-  edge.users.forEach((u, j) => (byUser[u] = edge.states[j]));
-  const m = accumulateLoo(modelScorer(edge.holder.model, byUser), split, { users: edge.users, full });
-  const s = m.sampled.get();
-  return { hr10: s.hr, ndcg10: s.ndcg, users: s.count, metrics: m };
-}
-
-function mergedLoo(edges: SimEdge[], split: LooSplit) {
-  const sampled = new RankingMetrics(10);
-  const full = new RankingMetrics(10);
-  for (const edge of edges) {
-    const r = edgeMetrics(edge, split, true);
-    if (!r) continue;
-    sampled.merge(r.metrics.sampled);
-    if (r.metrics.full) full.merge(r.metrics.full);
-  }
-  const s = sampled.get();
-  const f = full.get();
-  return { hr10: s.hr, ndcg10: s.ndcg, hr10Full: f.hr, ndcg10Full: f.ndcg, users: s.count };
-}
-
-/** UUIDv4-shaped ids from a seeded source: central orders a round's deltas by id, so runs repeat exactly. */
-function seededUuid(rng: () => number): () => string {
-  return () => {
-    const h = Array.from({ length: 32 }, () => Math.floor(rng() * 16).toString(16));
-    h[12] = '4';
-    h[16] = '8';
-    const s = h.join('');
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
-  };
 }
