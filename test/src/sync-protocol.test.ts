@@ -10,7 +10,7 @@ import {
   canonicalManifestBytes, decode, encode, NodeStatusMsg, topics, type ModelChunkMsg, type ModelManifestMsg,
 } from '@edgerec/proto-schemas';
 import { MemoryTransport, MessageInbox, type Transport } from '@edgerec/services/bus';
-import { decodeDelta, decodeSnapshot } from '@edgerec/services/compression';
+import { decodeDelta, decodeSnapshot, encodeSnapshot } from '@edgerec/services/compression';
 import { dropFirstAcks, holdPublishes, SyncEdge, until } from './sync-edge-fixture.js';
 
 /**
@@ -183,6 +183,29 @@ describe('edge sync with central', () => {
     const rejected = (await a.sync.metrics.modelRejected.get()).values.map((v) => [v.labels.reason, v.value]);
     expect(Object.fromEntries(rejected)).toEqual({ bad_signature: 1, hash_mismatch: 1 });
     await Promise.all([rogue.close(), watcher.close()]);
+  });
+
+  it('refuses a properly signed release whose weights are finite but absurd (3e38), and keeps serving its model', async () => {
+    const { h, es: [a] } = await setup();
+    const rogue = new MemoryTransport(h.broker, { clientId: 'rogue' });
+    await rogue.connect();
+    const v1 = h.central.publisher.manifestFor(1);
+    const w = decodeSnapshot(h.central.artifactBytes(1)!);
+    w.itemBias[3] = 3e38;
+    const artifact = new Uint8Array(encodeSnapshot(w, 'f32-snapshot'));
+    const signer = createSigner(createPrivateKey(readFileSync(join(h.dataDir, 'signing-key.pem'))));
+    const chunk: ModelChunkMsg = { v: 1, version: 60, index: 0, count: 1, kind: 'snapshot', data: artifact };
+    await rogue.publish(topics.modelChunk(60, 0), encode(chunk), { retain: true });
+    const manifest = signer.sign({
+      ...v1, signature: undefined, version: 60, parent: 1, patch: undefined, chunkCount: 1, size: artifact.byteLength,
+      sha256: createHash('sha256').update(artifact).digest('hex'), codec: 'f32-snapshot',
+    });
+    await rogue.publish(topics.modelManifest(), encode(manifest), { retain: true });
+    await until(async () => (await a.sync.metrics.modelRejected.get()).values.some((v) => v.labels.reason === 'unservable_model'), 5_000, 'refusal');
+    expect(a.holder.version).toBe(1);
+    const rec = await createEdgeApp(a.core).request('/v1/recommendations?user=u1&k=5');
+    expect(rec.status).toBe(200);
+    await rogue.close();
   });
 
   it('installs a canary release published on its own canary topic; other edges stay on the global model', async () => {

@@ -55,6 +55,9 @@ describe('delta intake', () => {
     expect(await edge.waitAck(wrongDim.deltaId)).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/dim 3/) });
     const outOfRange = await edge.sendDelta(deltaOf({ dim: 8, rows: { 500: [1, 0, 0, 0, 0, 0, 0, 0] } }), { baseVersion: 1 });
     expect(await edge.waitAck(outOfRange.deltaId)).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/out of range/) });
+    // Finite but huge: it would overflow the aggregate into NaN scores on every edge.
+    const huge = await edge.sendDelta(deltaOf({ dim: 8, rows: { 5: [3e38, 0, 0, 0, 0, 0, 0, 0] } }), { baseVersion: 1 });
+    expect(await edge.waitAck(huge.deltaId)).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/exceeds/) });
     // A re-send of a rejected delta gets the same answer without being counted.
     await edge.sendDelta(h.delta(4), { baseVersion: 1, deltaId: garbage.deltaId, payload: new Uint8Array([1, 2, 3, 4]) });
     expect(await edge.waitAck(garbage.deltaId, 2)).toMatchObject({ status: 'rejected' });

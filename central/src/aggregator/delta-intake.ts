@@ -24,6 +24,14 @@ export interface DeltaIntakeDeps {
   limits?: Partial<ChunkLimits>;
 }
 
+
+/**
+ * Largest |value| a delta may carry. Embedding values live around ±1 and a round's update is
+ * far smaller; this only refuses values that would overflow the aggregate (3e38 is finite but
+ * turns every score into NaN), while robust aggregation handles merely large updates.
+ */
+export const MAX_DELTA_ABS = 1e4;
+
 /**
  * Receives `nodes/+/deltas`: validates every chunk, refuses forged node ids, quarantined
  * nodes and malformed deltas, reassembles chunks within `ChunkLimits`, checks the sha256,
@@ -118,7 +126,7 @@ export class DeltaIntake {
       delta = decodeDelta(bytes);
       const model = this.deps.model();
       if (delta.dim !== model.dim) throw new DomainError('bad_delta', 400, `dim ${delta.dim} ≠ model dim ${model.dim}`);
-      validateDelta(delta, { numItems: model.numItems, adapterLength: model.adapter.length });
+      validateDelta(delta, { numItems: model.numItems, adapterLength: model.adapter.length, maxAbs: MAX_DELTA_ABS });
     } catch (e) {
       if (!isDomainError(e)) throw e;
       this.refuseStored(m, 'rejected', `${e.code}: ${e.message}`);

@@ -4,7 +4,7 @@ import type { SparseDelta } from '../model/weights.js';
 /**
  * Structural checks of a {@link SparseDelta}: array lengths agree with `rows` and `dim` (and
  * the model's adapter length when given), row ids are unique (and below `numItems` when
- * given), values are finite.
+ * given), values are finite (and within ±`maxAbs` when given).
  * Throws `DomainError(code, 400)` with the first problem found.
  *
  * @example
@@ -12,7 +12,7 @@ import type { SparseDelta } from '../model/weights.js';
  */
 export function validateDelta(
   d: SparseDelta,
-  opts: { numItems?: number; adapterLength?: number; code?: string; checkFinite?: boolean } = {},
+  opts: { numItems?: number; adapterLength?: number; code?: string; checkFinite?: boolean; maxAbs?: number } = {},
 ): void {
   const code = opts.code ?? 'bad_delta';
   const fail = (msg: string): never => {
@@ -41,9 +41,14 @@ export function validateDelta(
   }
   if (!ascending && new Set(d.rows).size !== n) fail('duplicate row ids');
   if (opts.checkFinite === false) return;
+  // Finite is not enough: 3e38 passes and turns the aggregate's scores into NaN downstream.
+  const maxAbs = opts.maxAbs ?? Infinity;
   for (const [name, a] of [['emb', d.emb], ['bias', d.bias], ['adapter', d.adapter]] as const) {
     if (!a) continue;
-    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) fail(`${name}: non-finite value at ${i}`);
+    for (let i = 0; i < a.length; i++) {
+      if (!Number.isFinite(a[i])) fail(`${name}: non-finite value at ${i}`);
+      if (Math.abs(a[i]) > maxAbs) fail(`${name}: |value| ${a[i]} at ${i} exceeds ${maxAbs}`);
+    }
   }
 }
 
