@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { startEdgeNode } from './edge-node.js';
 import { DeviceGateway } from './devices/device-gateway.js';
+import { limitDatabaseSize } from '@edgerec/services/store';
 import type { Transport } from '@edgerec/services/bus';
 import {
   BROKER_PASSWORD_ENV, createSyncTransport, EdgeSyncClient, HoldoutPolicy, loadCentralKeys, ManifestTrust, readBrokerPassword,
@@ -27,6 +28,8 @@ export const EdgeFlags = z.object({
   'prox-mu': z.coerce.number().min(0).max(10).optional(),
   'replay-prob': z.coerce.number().min(0).max(1).optional(),
   durability: z.enum(['process', 'power']).default('power'),
+  /** cap on the SQLite file: past it, writes fail cleanly (POST /v1/events answers 507 storage_full) */
+  'max-db-mb': z.coerce.number().positive().max(1e7).optional(),
   'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** MQTT broker of the sync protocol; without it the edge runs standalone */
   broker: z.string().regex(/^mqtts?:\/\/|^wss?:\/\//, 'must be an mqtt:// (or mqtts/ws/wss) URL').optional(),
@@ -42,7 +45,7 @@ export const EdgeFlags = z.object({
 export type EdgeFlags = z.infer<typeof EdgeFlags>;
 
 export const edgeUsage =
-  'edge --id ID --region R --port P --db FILE [--items N] [--dim D] [--host H] [--seed S] [--durability power|process]\n' +
+  'edge --id ID --region R --port P --db FILE [--items N] [--dim D] [--host H] [--seed S] [--durability power|process] [--max-db-mb MB]\n' +
   '       [--rate-per-user N] [--prox-mu MU] [--replay-prob P] [--checkpoint-events N] [--checkpoint-ms MS] [--log-level L]\n' +
   `       [--broker URL --central-key PEM [--broker-username U] [--broker-password-file F | $${BROKER_PASSWORD_ENV}]\n` +
   '        [--mqtt-protocol 4|5] [--sync-interval-ms N] [--status-interval-ms N] [--trust-on-first-use]]';
@@ -95,6 +98,10 @@ export async function edgeCommand(argv: string[], out: NodeJS.WritableStream = p
     modelConfig: f['prox-mu'] === undefined ? undefined : { proxMu: f['prox-mu'] },
     rateLimit: f['rate-per-user'] ? { perSecond: f['rate-per-user'], burst: Math.max(1, 2 * f['rate-per-user']) } : undefined,
   });
+  if (f['max-db-mb'] !== undefined) {
+    const capBytes = limitDatabaseSize(node.core.edb.db, f['max-db-mb'] * 1024 * 1024);
+    logger.info({ capBytes }, 'database size capped');
+  }
   // IoT devices that speak MQTT reach the same ingest and recommendations over the broker.
   const devices = transport
     ? new DeviceGateway({

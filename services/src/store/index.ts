@@ -2,7 +2,7 @@
  * Store: the edge node's SQLite persistence, one module per table or aggregate, all over
  * one better-sqlite3 connection opened with WAL (see `open-database.ts` for durability).
  */
-export { openDatabase, type Db, type Durability, type OpenDatabaseOptions } from './open-database.js';
+export { isStorageFull, limitDatabaseSize, openDatabase, type Db, type Durability, type OpenDatabaseOptions } from './open-database.js';
 export { migrate, schemaVersion, EDGE_MIGRATIONS, type Migration } from './migrations.js';
 export { blobOf, float32Of, float64Of, int32Of } from './typed-array-blobs.js';
 export {

@@ -31,6 +31,8 @@ export interface OpenDatabaseOptions {
    * the caller awaits before acknowledging (group commit off the event loop).
    */
   groupCommit?: boolean;
+  /** Cap on the database size (see `limitDatabaseSize`); unlimited when absent. */
+  maxBytes?: number;
 }
 
 /**
@@ -51,6 +53,28 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Db {
     const full = (opts.durability ?? 'power') === 'power' && !opts.groupCommit;
     db.pragma(`synchronous = ${full ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
+    if (opts.maxBytes !== undefined) limitDatabaseSize(db, opts.maxBytes);
   }
   return db;
+}
+
+/**
+ * Caps the database at about `maxBytes` (`PRAGMA max_page_count`, per connection): a write
+ * that would grow it further fails with SQLITE_FULL and its transaction rolls back, as on a
+ * full disk, so a node degrades with a clear error before the disk it shares fills up. The
+ * cap cannot go below the current size (SQLite keeps that instead). Returns the effective
+ * cap in bytes.
+ *
+ * @example
+ * limitDatabaseSize(db, 512 * 1024 * 1024); // writes past ~512 MiB throw SqliteError code 'SQLITE_FULL'
+ */
+export function limitDatabaseSize(db: Db, maxBytes: number): number {
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  const pages = Math.max(1, Math.floor(maxBytes / pageSize));
+  return (db.pragma(`max_page_count = ${pages}`, { simple: true }) as number) * pageSize;
+}
+
+/** Whether `err` is SQLite's "database or disk is full" (a capped database counts too). */
+export function isStorageFull(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'SQLITE_FULL';
 }
