@@ -117,6 +117,8 @@ export class EdgeSyncClient implements SyncClient {
     });
     this.receiver = new ModelReceiver({
       ...common, nodeId, holder: ctx.holder, trust: this.opts.trust, maxBufferedBytes: this.opts.maxModelBytes,
+      // The retained manifest is re-read at the status cadence: the edge's heartbeat finds a lost release.
+      recheckMs: this.opts.statusIntervalMs,
       install: (weights, manifest, via) => this.install(weights, manifest, via),
       onRejected: (reason, _message, version) => {
         this.count(`model_rejected.${reason}`);
@@ -249,13 +251,20 @@ export class EdgeSyncClient implements SyncClient {
     const m = r.value;
     const node = { nodeId: this.opts.nodeId, region: this.opts.region };
     if (m.type === 'sync-now') {
-      if (targets(m, node)) void this.syncNow('sync-now');
+      // Fire and forget, so catch: an unhandled rejection (e.g. SQLITE_FULL) would end the process.
+      if (targets(m, node)) {
+        this.syncNow('sync-now').catch((e: Error) => this.logger.error({ err: e.message }, 'sync-now failed; the learning stays for the next try'));
+      }
       return;
     }
     if (this.rounds.onControl(m, node) && this.edb.db.open) this.edb.config.set(ROUND_STATE_KEY, this.rounds.persisted);
     if (m.type === 'open') {
+      // A round on a base this edge has not got: its manifest was lost, ask for it again now.
+      if (m.baseVersion > this.ctx!.holder.version && (this.receiver.pending ?? 0) < m.baseVersion) this.receiver.recheck();
       this.applyProx();
       this.scheduleExtract('round-open');
+      // Deltas sent while no round was open got no verdict: send them now, not after their backoff.
+      void this.uplink.resendAll();
     }
   }
 

@@ -28,8 +28,10 @@ export interface ModelReceiverDeps {
   onRejected: (reason: string, message: string, version: number | null) => void;
   /** budget for chunks of releases not yet installed (default 256 MiB) */
   maxBufferedBytes?: number;
-  /** re-subscribe the version's retained snapshot when it is still incomplete this long after its manifest (default 5 s) */
+  /** re-subscribe the version's retained snapshot while it is still incomplete, this often after its manifest (default 5 s) */
   refetchAfterMs?: number;
+  /** re-read the retained manifest this often, so a lost one is found again (default 15 s; 0: never) */
+  recheckMs?: number;
 }
 
 /**
@@ -50,6 +52,8 @@ export class ModelReceiver {
   private readonly refused = new Set<string>();
   private readonly unsubs: Unsubscribe[] = [];
   private refetch: { version: number; unsubscribe: Promise<Unsubscribe> | null; cancel: () => void } | null = null;
+  private recheckSub: Promise<Unsubscribe> | null = null;
+  private cancelRecheck: (() => void) | null = null;
   private stopped = false;
 
   constructor(private readonly deps: ModelReceiverDeps) {
@@ -62,12 +66,29 @@ export class ModelReceiver {
     this.unsubs.push(await transport.subscribe(topics.modelManifest(), (m) => this.onManifest(m)));
     // A canary release for this node only (central's admin canary): same checks, same install.
     this.unsubs.push(await transport.subscribe(topics.modelCanary(this.deps.nodeId), (m) => this.onManifest(m)));
+    this.armRecheck();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.clearRefetch();
-    await Promise.allSettled(this.unsubs.splice(0).map((u) => u()));
+    this.cancelRecheck?.();
+    const recheck = this.recheckSub?.then((u) => u());
+    await Promise.allSettled([recheck, ...this.unsubs.splice(0).map((u) => u())]);
+  }
+
+  /**
+   * Asks the broker for the retained manifest again (a fresh SUBSCRIBE re-delivers it). QoS 1
+   * does not cover every loss — a broker drops messages of a full offline queue, a proxy may
+   * lose them — and without this an edge that missed a manifest would stay on its version
+   * until the next release. Cheap: one retained message; a known release is ignored.
+   */
+  recheck(): void {
+    if (this.stopped) return;
+    const previous = this.recheckSub;
+    this.recheckSub = (previous ? previous.then((u) => u()).catch(() => undefined) : Promise.resolve())
+      .then(() => this.deps.transport.subscribe(topics.modelManifest(), (m) => this.onManifest(m)));
+    this.recheckSub.catch(() => undefined); // offline: the next recheck tries again
   }
 
   /** The release being collected, if any. */
@@ -174,16 +195,33 @@ export class ModelReceiver {
     this.deps.onRejected(reason, message, version);
   }
 
-  /** Retained snapshot chunks are re-sent on a fresh subscription: the way to get chunks that were missed or evicted. */
+  private armRecheck(): void {
+    const every = this.deps.recheckMs ?? 15_000;
+    if (every <= 0 || this.stopped) return;
+    this.cancelRecheck = this.deps.scheduler.setTimer(every, () => {
+      this.recheck();
+      this.armRecheck();
+    });
+  }
+
+  /**
+   * Retained snapshot chunks are re-sent on a fresh subscription: the way to get chunks that
+   * were missed or evicted. Repeats until the release is complete, as a re-sent chunk can be lost too.
+   */
   private armRefetch(version: number): void {
     this.clearRefetch();
     const refetch: NonNullable<ModelReceiver['refetch']> = { version, unsubscribe: null, cancel: () => {} };
-    refetch.cancel = this.deps.scheduler.setTimer(this.deps.refetchAfterMs ?? 5_000, () => {
+    const every = this.deps.refetchAfterMs ?? 5_000;
+    const attempt = (): void => {
       if (this.refetch !== refetch || this.target?.version !== version) return;
       this.deps.logger.info({ version }, 'release incomplete; re-subscribing its retained snapshot');
-      refetch.unsubscribe = this.deps.transport.subscribe(topicFilters.modelChunks(version), (msg) => this.onChunk(msg));
+      // Unsubscribe first, so the next SUBSCRIBE is a new one and the broker re-sends what it retains.
+      const previous = refetch.unsubscribe?.then((u) => u()).catch(() => undefined) ?? Promise.resolve();
+      refetch.unsubscribe = previous.then(() => this.deps.transport.subscribe(topicFilters.modelChunks(version), (msg) => this.onChunk(msg)));
       refetch.unsubscribe.catch(() => undefined);
-    });
+      refetch.cancel = this.deps.scheduler.setTimer(every, attempt);
+    };
+    refetch.cancel = this.deps.scheduler.setTimer(every, attempt);
     this.refetch = refetch;
   }
 
