@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { decode, ModelChunkMsg, parseTopic, TOPIC_PREFIX, topicFilters, topics, type ModelManifestMsg } from '@edgerec/proto-schemas';
 import type { Transport, TransportMessage, Unsubscribe } from '@edgerec/services/bus';
 import { applyPatch, decodePatch, decodeSnapshot } from '@edgerec/services/compression';
@@ -13,6 +14,9 @@ import type { SyncMetrics } from './sync-metrics.js';
 /** Every artifact chunk of every version: patch chunks are not retained, so they must be caught live. */
 const ALL_MODEL_CHUNKS = `${TOPIC_PREFIX}models/+/chunks/+`;
 
+
+/** Refusals remembered for dedupe. */
+const MAX_REMEMBERED_REFUSALS = 1024;
 export interface ModelReceiverDeps {
   transport: Transport;
   /** this edge: it also takes releases from its own canary topic */
@@ -98,10 +102,13 @@ export class ModelReceiver {
 
   private onManifest(msg: TransportMessage): void {
     if (this.stopped || msg.payload.byteLength === 0) return; // empty: a cleared retained message
+    // A retained re-delivery is the same bytes: refusals are deduped by them, so two different
+    // bad manifests are both counted and reported, a re-read of the same one is not.
+    const seen = createHash('sha256').update(msg.payload).digest('hex');
     const raw = decode(z.unknown(), msg.payload);
-    if (!raw.ok) return this.reject('malformed_manifest', raw.error.message, null);
+    if (!raw.ok) return this.reject('malformed_manifest', raw.error.message, null, seen);
     const r = this.deps.trust.verify(raw.value);
-    if (!r.ok) return this.reject(r.code, r.message, versionOf(raw.value));
+    if (!r.ok) return this.reject(r.code, r.message, versionOf(raw.value), seen);
     const m = r.value;
     const { holder } = this.deps;
     if (m.version <= holder.version || (this.target && this.target.version >= m.version)) return;
@@ -186,10 +193,11 @@ export class ModelReceiver {
     this.buffer.dropBelow(m.version + 1);
   }
 
-  private reject(reason: string, message: string, version: number | null): void {
-    const key = `${version ?? '?'}:${reason}`;
+  private reject(reason: string, message: string, version: number | null, key = `${version ?? '?'}:${reason}`): void {
     if (this.refused.has(key)) return; // the same retained release, re-delivered after a reconnect
     this.refused.add(key);
+    // Bounded: a misbehaving publisher cannot grow the set without end.
+    if (this.refused.size > MAX_REMEMBERED_REFUSALS) this.refused.delete(this.refused.values().next().value!);
     this.deps.metrics.modelRejected.inc({ reason });
     this.deps.logger.warn({ version, reason }, `model release refused: ${message}`);
     this.deps.onRejected(reason, message, version);
