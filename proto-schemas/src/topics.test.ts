@@ -23,6 +23,8 @@ function build(t: ParsedTopic): string {
       return topics.modelCanary(t.nodeId);
     case 'modelChunk':
       return topics.modelChunk(t.version, t.index);
+    case 'modelPatchChunk':
+      return topics.modelPatchChunk(t.version, t.index);
     case 'controlRounds':
       return topics.controlRounds();
   }
@@ -32,6 +34,7 @@ const parsedArb: fc.Arbitrary<ParsedTopic> = fc.oneof(
   fc.record({ kind: fc.constantFrom('nodeStatus' as const, 'nodeDeltas' as const, 'nodeAcks' as const, 'nodeEval' as const), nodeId: topicIdArb }),
   fc.record({ kind: fc.constantFrom('deviceEvents' as const, 'deviceAcks' as const, 'deviceRecsRequest' as const, 'deviceRecsResponse' as const), deviceId: topicIdArb }),
   fc.record({ kind: fc.constant('modelChunk' as const), version: fc.maxSafeNat(), index: fc.integer({ min: 0, max: MAX_MODEL_CHUNKS - 1 }) }),
+  fc.record({ kind: fc.constant('modelPatchChunk' as const), version: fc.maxSafeNat(), index: fc.integer({ min: 0, max: MAX_MODEL_CHUNKS - 1 }) }),
   fc.constant({ kind: 'modelManifest' as const }),
   fc.constant({ kind: 'controlRounds' as const }),
 );
@@ -44,6 +47,7 @@ describe('topics', () => {
     expect(topics.nodeEval('edge-1')).toBe('edgerec/v1/nodes/edge-1/eval');
     expect(topics.modelManifest()).toBe('edgerec/v1/models/manifest');
     expect(topics.modelChunk(12, 3)).toBe('edgerec/v1/models/12/chunks/3');
+    expect(topics.modelPatchChunk(12, 3)).toBe('edgerec/v1/models/12/patch/3');
     expect(topics.controlRounds()).toBe('edgerec/v1/control/rounds');
     expect(topics.deviceEvents('kiosk_7')).toBe('edgerec/v1/devices/kiosk_7/events');
     expect(topics.deviceRecsRequest('kiosk_7')).toBe('edgerec/v1/devices/kiosk_7/recs/request');

@@ -21,6 +21,7 @@ export type ParsedTopic =
   | { kind: 'modelManifest' }
   | { kind: 'modelCanary'; nodeId: string }
   | { kind: 'modelChunk'; version: number; index: number }
+  | { kind: 'modelPatchChunk'; version: number; index: number }
   | { kind: 'controlRounds' };
 
 const NODE_LEAVES: Record<string, NodeTopicKind> = {
@@ -64,6 +65,13 @@ export const topics = {
   nodeAcks: (nodeId: string) => node(nodeId, 'acks'),
   /** edge → central: NodeEvalMsg (federated evaluation of a model version). */
   nodeEval: (nodeId: string) => node(nodeId, 'eval'),
+  /**
+   * central → edges, not retained: chunk `index` of the patch from the parent of `version`.
+   * Edges follow these live (small); a snapshot (`modelChunk`, retained) is fetched only by an
+   * edge the patch does not fit.
+   */
+  modelPatchChunk: (version: number, index: number) =>
+    `${TOPIC_PREFIX}models/${checkIndex('version', version, Number.MAX_SAFE_INTEGER)}/patch/${checkIndex('index', index, MAX_MODEL_CHUNKS - 1)}`,
   /** central → all, retained: ModelManifestMsg. */
   modelManifest: () => `${TOPIC_PREFIX}models/manifest`,
   /** central → one edge, retained: a signed manifest for a canary rollout to that node only */
@@ -98,6 +106,8 @@ export const topicFilters = {
   allDeviceRecsRequests: `${TOPIC_PREFIX}devices/+/recs/request`,
   modelChunks: (version: number) =>
     `${TOPIC_PREFIX}models/${checkIndex('version', version, Number.MAX_SAFE_INTEGER)}/chunks/+`,
+  /** every version's patch chunks (what an edge follows live) */
+  allModelPatchChunks: `${TOPIC_PREFIX}models/+/patch/+`,
   /** MQTT 5 shared subscription, spreading messages over a group of consumers (DESIGN §7). */
   shared: (group: string, filter: string) => `$share/${checkId('group', group)}/${filter}`,
 } as const;
@@ -138,7 +148,9 @@ export function parseTopic(topic: string): ParsedTopic | null {
     case 'models/4': {
       const version = parseIndex(a, Number.MAX_SAFE_INTEGER);
       const index = parseIndex(c, MAX_MODEL_CHUNKS - 1);
-      return b === 'chunks' && version !== null && index !== null ? { kind: 'modelChunk', version, index } : null;
+      if (version === null || index === null) return null;
+      if (b === 'chunks') return { kind: 'modelChunk', version, index };
+      return b === 'patch' ? { kind: 'modelPatchChunk', version, index } : null;
     }
     case 'control/2':
       return a === 'rounds' ? { kind: 'controlRounds' } : null;

@@ -67,16 +67,13 @@ describe.skipIf(!mosquittoAvailable)('faults: kill -9 central and edges mid-prot
       centralTap = null;
       seen = true;
     };
-    const bytesDown = await Promise.all(NODES.map((id) => c.metric(id, 'edgerec_sync_model_bytes_down_total', 'kind="snapshot"')));
     c.step('c: sync all, wait for the first chunk of the release');
     for (const id of NODES) await c.adminSync(id);
     await c.poll(`central publishing v${before + 1}`, () => seen);
     const size = c.centralDb((db) => (db.prepare('SELECT size FROM model_registry WHERE version = ?').get(before + 1) as { size: number }).size);
     expect(size).toBeGreaterThan(128 * 1024); // more than one chunk
-    for (const [i, id] of NODES.entries()) {
-      await c.poll(`${id} holds the first chunk`, async () =>
-        (await c.metric(id, 'edgerec_sync_model_bytes_down_total', 'kind="snapshot"')) >= bytesDown[i] + 100_000);
-    }
+    // Edges take snapshot chunks only once a manifest names them (they follow patches live), so
+    // the retained chunk 0 sits on the broker; the rest, the patch and the manifest never left.
     c.step('c: kill -9 central');
     await c.kill('central');
     c.centralProxy.freeze('up', false);

@@ -44,7 +44,7 @@ async function setup(chunkSize = 1024) {
 /** Reassembles what a subscriber received for one version and kind. */
 function collect(inbox: MessageInbox, version: number, kind: 'snapshot' | 'patch'): Uint8Array {
   const chunks = inbox.messages
-    .filter((m) => m.topic.startsWith(`edgerec/v1/models/${version}/chunks/`) && m.payload.length > 0)
+    .filter((m) => m.topic.startsWith(`edgerec/v1/models/${version}/${kind === 'patch' ? 'patch' : 'chunks'}/`) && m.payload.length > 0)
     .map((m) => decode(ModelChunkMsg, m.payload))
     .flatMap((r) => (r.ok && r.value.kind === kind ? [r.value] : []))
     .sort((a, b) => a.index - b.index);
@@ -87,8 +87,10 @@ describe('model publisher', () => {
     const edge = new MemoryTransport(broker, { clientId: 'edge' });
     await edge.connect();
     const inbox = new MessageInbox();
-    await edge.subscribe('edgerec/v1/models/2/chunks/+', inbox.handler);
+    await edge.subscribe('edgerec/v1/models/+/patch/+', inbox.handler);
     const manifest = await publisher.publish(2);
+    // Patch chunks go out live on their own topic; the snapshot stays retained for whoever needs it.
+    expect(inbox.messages.every((m) => m.topic.startsWith('edgerec/v1/models/2/patch/'))).toBe(true);
     expect(manifest.patch).toMatchObject({ fromVersion: 1 });
     expect(manifest.metrics).toEqual({ 'hr@10': 0.5 }); // names the wire refuses are left out
     const patch = collect(inbox, 2, 'patch');

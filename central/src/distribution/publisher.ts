@@ -21,9 +21,10 @@ export interface PublisherDeps {
 
 /**
  * Distributes registered model versions over MQTT (DESIGN §3): snapshot chunks retained
- * on `models/{v}/chunks/{i}`, patch chunks (from the parent) on the same topics but not
- * retained — a retained patch chunk would replace the snapshot chunk of the same index,
- * and late joiners need the snapshot — and last the signed manifest, retained on
+ * on `models/{v}/chunks/{i}` (fetched only by edges that need the whole model: late joiners,
+ * edges not on the parent), patch chunks (from the parent) live and not retained on
+ * `models/{v}/patch/{i}` (what edges follow, ~4× fewer bytes than the snapshot), and last
+ * the signed manifest, retained on
  * `models/manifest`, so an edge never sees a manifest whose chunks are not there yet.
  * Retained chunks of versions other than the new one and its parent are cleared.
  *
@@ -80,7 +81,8 @@ export class ModelPublisher {
     for (let index = 0; index < chunks.length; index++) {
       const msg: ModelChunkMsg = { v: 1, version, index, count: chunks.length, kind, data: chunks[index] };
       const payload = encode(msg);
-      await this.deps.transport.publish(topics.modelChunk(version, index), payload, { retain });
+      const topic = kind === 'patch' ? topics.modelPatchChunk(version, index) : topics.modelChunk(version, index);
+      await this.deps.transport.publish(topic, payload, { retain });
       this.deps.metrics?.bytesDown.inc({ kind }, payload.byteLength);
     }
   }

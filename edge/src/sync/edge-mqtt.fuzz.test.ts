@@ -24,7 +24,7 @@ import { offlineWill } from './status-publisher.js';
 
 /**
  * Issue #9 input fuzzing of what an edge receives over MQTT: FUZZ_RUNS messages on
- * control/rounds, models/manifest, models/canary/{id}, models/{v}/chunks/{i},
+ * control/rounds, models/manifest, models/canary/{id}, models/{v}/patch/{i} (+ chunks/{i} on demand),
  * nodes/{id}/acks, devices/{id}/events and devices/{id}/recs/request — arbitrary bytes,
  * msgpack bombs, random msgpack values, field-mutated valid messages, and whole releases
  * signed with the trusted key over intact or corrupted artifacts — published through a
@@ -148,7 +148,7 @@ type Release = typeof releaseArb extends fc.Arbitrary<infer R> ? R : never;
 /** Whether a release must install: fresh, intact, complete, and its manifest matches the edge's shape. */
 const mustInstall = (r: Release) => r.stale === null && r.artifact.how === 'intact' && r.drop === null && r.numItems === 0 && r.dim === DIM;
 
-function releaseMessages(r: Release, version: number, holderItems: number): { topic: string; payload: Uint8Array }[] {
+function releaseMessages(r: Release, version: number, holderItems: number): { topic: string; payload: Uint8Array; retain?: boolean }[] {
   const artifact = artifactOf(r.artifact, holderItems);
   const parts = splitChunks(artifact, r.chunkSize);
   const manifest = signed({
@@ -156,7 +156,8 @@ function releaseMessages(r: Release, version: number, holderItems: number): { to
     chunkCount: parts.length, chunkSize: r.chunkSize, numItems: holderItems + r.numItems, dim: r.dim, metrics: {},
   });
   const chunks = parts
-    .map((data, index) => ({ topic: topics.modelChunk(version, index), payload: encode({ v: 1, version, index, count: parts.length, data, kind: 'snapshot' }) }))
+    // Snapshot chunks are retained, as central publishes them: an edge fetches them when a manifest needs them.
+    .map((data, index) => ({ topic: topics.modelChunk(version, index), payload: encode({ v: 1, version, index, count: parts.length, data, kind: 'snapshot' }), retain: true }))
     .filter((_, i) => r.drop === null || i !== r.drop % parts.length);
   const head = { topic: r.canary ? topics.modelCanary(NODE) : topics.modelManifest(), payload: encode(manifest) };
   return r.manifestFirst ? [head, ...chunks] : [...chunks, head];
@@ -222,7 +223,10 @@ const sendArb: fc.Arbitrary<Send> = fc.oneof(
     arbitrary: fc.tuple(payloadArb(chunkArb), versionArb, fc.nat({ max: 70_000 }), fc.boolean())
       .map(([p, v, i, own]) => {
         const m = decode(ModelChunkMsg, p);
-        const topic = own && m.ok ? topics.modelChunk(m.value.version, m.value.index) : `edgerec/v1/models/${v}/chunks/${i}`;
+        // Patch chunks are what an edge follows live; snapshot chunks only once a manifest asks for them.
+        const topic = own && m.ok
+          ? (m.value.kind === 'patch' ? topics.modelPatchChunk : topics.modelChunk)(m.value.version, m.value.index)
+          : `edgerec/v1/models/${v}/patch/${i}`;
         return one('chunk', topic)(p);
       }),
   },
@@ -306,7 +310,7 @@ describe('edge sync client and device gateway under random MQTT payloads (issue 
       version, parent: null, createdAt: 2, sha256: sha256Hex(grown), size: grown.byteLength, codec: 'int8-snapshot',
       chunkCount: 1, chunkSize: 131_072, numItems: core.holder.numItems, dim: DIM, metrics: {},
     });
-    await fuzzer.publish(topics.modelChunk(version, 0), encode({ v: 1, version, index: 0, count: 1, data: grown, kind: 'snapshot' }));
+    await fuzzer.publish(topics.modelChunk(version, 0), encode({ v: 1, version, index: 0, count: 1, data: grown, kind: 'snapshot' }), { retain: true });
     await fuzzer.publish(topics.modelManifest(), encode(release), { retain: true });
     await sync.waitForVersion(version, 5_000);
     expect(finite(core.holder.model.weights)).toBe(true);

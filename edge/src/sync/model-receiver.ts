@@ -11,8 +11,11 @@ import { verifyArtifact, type ManifestTrust } from './manifest-trust.js';
 import type { Scheduler } from '@edgerec/services/common';
 import type { SyncMetrics } from './sync-metrics.js';
 
-/** Every artifact chunk of every version: patch chunks are not retained, so they must be caught live. */
-const ALL_MODEL_CHUNKS = `${TOPIC_PREFIX}models/+/chunks/+`;
+/**
+ * Patch chunks of every version: not retained, so they are followed live. Snapshot chunks
+ * (retained) are subscribed per version, only when the patch does not fit or is incomplete.
+ */
+const ALL_PATCH_CHUNKS = topicFilters.allModelPatchChunks;
 
 
 /** Refusals remembered for dedupe. */
@@ -66,7 +69,7 @@ export class ModelReceiver {
 
   async start(): Promise<void> {
     const { transport } = this.deps;
-    this.unsubs.push(await transport.subscribe(ALL_MODEL_CHUNKS, (m) => this.onChunk(m)));
+    this.unsubs.push(await transport.subscribe(ALL_PATCH_CHUNKS, (m) => this.onChunk(m)));
     this.unsubs.push(await transport.subscribe(topics.modelManifest(), (m) => this.onManifest(m)));
     // A canary release for this node only (central's admin canary): same checks, same install.
     this.unsubs.push(await transport.subscribe(topics.modelCanary(this.deps.nodeId), (m) => this.onManifest(m)));
@@ -118,16 +121,20 @@ export class ModelReceiver {
     this.target = m;
     this.buffer.dropBelow(m.version);
     this.deps.logger.info({ version: m.version, parent: m.parent, size: m.size, patch: m.patch?.size }, 'model release announced');
-    this.armRefetch(m.version);
+    // The patch was published before the manifest, so it is normally here already; without a
+    // patch that fits this edge's version, fetch the retained snapshot at once.
+    const patchFits = m.patch !== undefined && m.patch.fromVersion === holder.version;
+    this.armRefetch(m.version, !patchFits);
     this.tryInstall();
   }
 
   private onChunk(msg: TransportMessage): void {
     if (this.stopped || msg.payload.byteLength === 0) return;
     const topic = parseTopic(msg.topic);
-    if (topic?.kind !== 'modelChunk') return;
+    if (topic?.kind !== 'modelChunk' && topic?.kind !== 'modelPatchChunk') return;
     const r = decode(ModelChunkMsg, msg.payload);
-    if (!r.ok || r.value.version !== topic.version || r.value.index !== topic.index) {
+    const kindFits = r.ok && (r.value.kind === 'patch') === (topic.kind === 'modelPatchChunk');
+    if (!r.ok || !kindFits || r.value.version !== topic.version || r.value.index !== topic.index) {
       this.deps.logger.warn({ topic: msg.topic, err: r.ok ? 'topic/payload mismatch' : r.error.message }, 'invalid model chunk dropped');
       return;
     }
@@ -216,7 +223,7 @@ export class ModelReceiver {
    * Retained snapshot chunks are re-sent on a fresh subscription: the way to get chunks that
    * were missed or evicted. Repeats until the release is complete, as a re-sent chunk can be lost too.
    */
-  private armRefetch(version: number): void {
+  private armRefetch(version: number, now = false): void {
     this.clearRefetch();
     const refetch: NonNullable<ModelReceiver['refetch']> = { version, unsubscribe: null, cancel: () => {} };
     const every = this.deps.refetchAfterMs ?? 5_000;
@@ -229,8 +236,9 @@ export class ModelReceiver {
       refetch.unsubscribe.catch(() => undefined);
       refetch.cancel = this.deps.scheduler.setTimer(every, attempt);
     };
-    refetch.cancel = this.deps.scheduler.setTimer(every, attempt);
     this.refetch = refetch;
+    if (now) attempt();
+    else refetch.cancel = this.deps.scheduler.setTimer(every, attempt);
   }
 
   private clearRefetch(): void {
