@@ -42,6 +42,12 @@ export class EvalIntake {
     const e = decodeNodeMessage(msg, 'nodeEval', NodeEvalMsg, this.deps.logger, 'eval report');
     if (!e) return;
     const { store } = this.deps;
+    // A quarantined node's word is not taken for quality either: its report would skew the
+    // federated HR@10 the console, the reports and canary decisions read.
+    if (store.nodes.isQuarantined(e.nodeId)) {
+      this.deps.logger.warn({ nodeId: e.nodeId, modelVersion: e.modelVersion }, 'eval report from a quarantined node ignored');
+      return;
+    }
     if (!store.registry.get(e.modelVersion)) {
       this.deps.logger.warn({ nodeId: e.nodeId, modelVersion: e.modelVersion }, 'eval report for an unknown version ignored');
       return;

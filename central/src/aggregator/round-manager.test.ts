@@ -191,8 +191,10 @@ describe('rounds', () => {
 
   it('federated evaluation reports are merged into the version metrics', async () => {
     h = await CentralHarness.start();
-    const edges = [await h.edge('edge-a'), await h.edge('edge-b')];
+    const edges = [await h.edge('edge-a'), await h.edge('edge-b'), await h.edge('edge-q')];
     const report = (nodeId: string, hr10: number, users: number): NodeEvalMsg => ({ v: 1, nodeId, modelVersion: 1, hr10, ndcg10: hr10 / 2, users, ts: 1 });
+    h.central.store.nodes.setQuarantined('edge-q', true);
+    await edges[2].transport.publish(topics.nodeEval('edge-q'), encode(report('edge-q', 0.01, 100_000))); // quarantined: ignored
     await edges[0].transport.publish(topics.nodeEval('edge-a'), encode(report('edge-a', 0.6, 300)));
     await edges[1].transport.publish(topics.nodeEval('edge-b'), encode(report('edge-b', 0.2, 100)));
     await edges[1].transport.publish(topics.nodeEval('edge-b'), encode(report('edge-a', 0.9, 100))); // forged: ignored
