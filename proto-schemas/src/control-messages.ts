@@ -25,7 +25,8 @@ export const RoundPolicy = z.object({
   /** Entries kept per row by top-k sparsification. */
   topK: z.int().min(1).optional(),
   /** FedProx proximal weight μ applied on the edge. */
-  proxMu: z.number().min(0).optional(),
+  /** FedProx μ; bounded like the edge's --prox-mu: a huge μ overflowed the learner's gradients to NaN */
+  proxMu: z.number().min(0).max(10).optional(),
   /** Edges with fewer new samples skip the round. */
   minSamples: Count.optional(),
 });

@@ -35,7 +35,7 @@ export const CentralRoundPolicy = z.object({
   /** uplink compression central asks edges for */
   codec: DeltaCodec.optional(),
   topK: z.int().min(1).optional(),
-  proxMu: z.number().min(0).optional(),
+  proxMu: z.number().min(0).max(10).optional(),
   minSamples: z.int().min(0).optional(),
 });
 export type CentralRoundPolicy = z.infer<typeof CentralRoundPolicy>;

@@ -494,7 +494,8 @@ export class RecommenderModel {
 
   private adapterLr(which: 0 | 1 | 2, meanSq: number): number {
     if (this.config.optimizer !== 'adagrad') return this.config.lr;
-    this.adapterAccum[which] = this.adapterAccum[which] * this.config.accumDecay + meanSq;
+    // A zero accumulator (fresh state) with a zero gradient would make lr/√0 = ∞ and ∞·0 = NaN.
+    this.adapterAccum[which] = (this.adapterAccum[which] || ACCUM_INIT) * this.config.accumDecay + meanSq;
     return this.config.lr / Math.sqrt(this.adapterAccum[which]);
   }
 
@@ -518,7 +519,8 @@ export class RecommenderModel {
 
   private rowLr(accum: Float32Array, row: number, meanSq: number): number {
     if (this.config.optimizer !== 'adagrad') return this.config.lr;
-    accum[row] = accum[row] * this.config.accumDecay + meanSq;
+    // Rows added by a grown catalog start at 0: never divide a zero gradient by √0 (NaN rows).
+    accum[row] = (accum[row] || ACCUM_INIT) * this.config.accumDecay + meanSq;
     return this.config.lr / Math.sqrt(accum[row]);
   }
 }
