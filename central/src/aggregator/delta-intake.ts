@@ -30,7 +30,7 @@ export interface DeltaIntakeDeps {
  * far smaller; this only refuses values that would overflow the aggregate (3e38 is finite but
  * turns every score into NaN), while robust aggregation handles merely large updates.
  */
-export const MAX_DELTA_ABS = 1e4;
+export const MAX_DELTA_ABS = 1e3;
 
 /**
  * Receives `nodes/+/deltas`: validates every chunk, refuses forged node ids, quarantined

@@ -25,7 +25,7 @@ export interface InstallInput {
  * rebased rows and the cleared sync reference are persisted in one transaction, and the swap
  * replaces the weights object, so a request already holding the old one finishes on it.
  * Throws `DomainError('bad_model')` (nothing changed) when the shape does not fit, and
- * `DomainError('unservable_model')` when a value is not finite or beyond ±1e4: a signed
+ * `DomainError('unservable_model')` when a value is not finite or beyond ±1e3: a signed
  * release can still be wrong (a bug or a poisoned round central let through), and such values
  * would make every score NaN.
  *
@@ -48,8 +48,11 @@ export function installGlobalModel(x: InstallInput): void {
   memory.reference = { rows: new Map(), adapter: null };
 }
 
-/** Largest |value| an installed model may hold (embeddings live around ±1). */
-const MAX_WEIGHT_ABS = 1e4;
+/**
+ * Largest |value| an installed model may hold: trained values live around ±1. At 1e4 a signed
+ * but garbage release passed and the adapter's products overflowed to NaN while learning.
+ */
+const MAX_WEIGHT_ABS = 1e3;
 
 function assertServable(w: ModelWeights): void {
   for (const [name, a] of [['itemEmb', w.itemEmb], ['itemBias', w.itemBias], ['adapter', w.adapter]] as const) {
