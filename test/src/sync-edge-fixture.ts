@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CentralHarness } from '@edgerec/central';
 import { createEdgeCore, type EdgeCore } from '@edgerec/edge';
 import { EdgeSyncClient, HoldoutPolicy, ManifestTrust, ManualScheduler, offlineWill, type EdgeSyncOptions } from '@edgerec/edge/sync/index';
-import { MemoryTransport, type Transport } from '@edgerec/services/bus';
+import { MemoryTransport, type PublishOptions, type Transport, type TransportMessage } from '@edgerec/services/bus';
 import { openEdgeDatabase } from '@edgerec/services/store';
 
 /**
@@ -100,6 +100,32 @@ export async function until(predicate: () => boolean | Promise<boolean>, timeout
   }
 }
 
+/** What an `intercept` wrapper may change; everything else passes through to the inner transport. */
+export interface Interception {
+  /** replaces publish (call `inner.publish` to pass it on) */
+  publish?: (inner: Transport, topic: string, payload: Uint8Array, opts?: PublishOptions) => Promise<void>;
+  /** true: the delivery on `m.topic` (to a subscription on `filter`) is lost */
+  lose?: (m: TransportMessage, filter: string) => boolean;
+}
+
+/**
+ * A transport that passes everything to `inner` except what `i` intercepts: the one way these
+ * tests simulate a lossy or stalled link.
+ */
+export function intercept(inner: Transport, i: Interception): Transport {
+  return {
+    get connected() {
+      return inner.connected;
+    },
+    connect: () => inner.connect(),
+    publish: (topic, payload, opts) => (i.publish ? i.publish(inner, topic, payload, opts) : inner.publish(topic, payload, opts)),
+    close: () => inner.close(),
+    on: (event, listener) => inner.on(event, listener),
+    subscribe: (filter, handler, opts) =>
+      inner.subscribe(filter, i.lose ? (m) => (i.lose!(m, filter) ? undefined : handler(m)) : handler, opts),
+  };
+}
+
 /**
  * Passes everything through except the first `n` deliveries on `…/acks`, which are lost as
  * if the broker had dropped them; `dropped` resolves once they were.
@@ -108,24 +134,12 @@ export function dropFirstAcks(inner: Transport, n: number): Transport & { droppe
   let left = n;
   let done!: () => void;
   const dropped = new Promise<void>((resolve) => (done = resolve));
-  return {
-    dropped,
-    get connected() {
-      return inner.connected;
-    },
-    connect: () => inner.connect(),
-    publish: (topic, payload, opts) => inner.publish(topic, payload, opts),
-    close: () => inner.close(),
-    on: (event, listener) => inner.on(event, listener),
-    subscribe: (filter, handler, opts) =>
-      inner.subscribe(filter, filter.endsWith('/acks') ? (m) => {
-        if (left > 0) {
-          if (--left === 0) done();
-          return;
-        }
-        return handler(m);
-      } : handler, opts),
+  const lose = (_m: TransportMessage, filter: string): boolean => {
+    if (!filter.endsWith('/acks') || left === 0) return false;
+    if (--left === 0) done();
+    return true;
   };
+  return Object.assign(intercept(inner, { lose }), { dropped });
 }
 
 /**
@@ -138,25 +152,36 @@ export function holdPublishes(inner: Transport, suffix: string): Transport & { h
   const gate = new Promise<void>((resolve) => (wake = resolve));
   let held!: () => void;
   const holding = new Promise<void>((resolve) => (held = resolve));
-  return {
-    holding,
-    release: () => {
-      released = true;
-      wake();
-    },
-    get connected() {
-      return inner.connected;
-    },
-    connect: () => inner.connect(),
-    publish: async (topic, payload, opts) => {
+  const wrapped = intercept(inner, {
+    publish: async (t, topic, payload, opts) => {
       if (topic.endsWith(suffix) && !released) {
         held();
         await gate;
       }
-      return inner.publish(topic, payload, opts);
+      return t.publish(topic, payload, opts);
     },
-    close: () => inner.close(),
-    on: (event, listener) => inner.on(event, listener),
-    subscribe: (filter, handler, opts) => inner.subscribe(filter, handler, opts),
+  });
+  const release = () => {
+    released = true;
+    wake();
   };
+  return Object.assign(wrapped, { holding, release });
+}
+
+/** The first publish to a topic ending in `suffix` never completes (its PUBACK is lost); later ones pass. */
+export function hangFirstPublish(inner: Transport, suffix: string): Transport & { hung: Promise<void> } {
+  let first = true;
+  let hung!: () => void;
+  const hungP = new Promise<void>((resolve) => (hung = resolve));
+  const wrapped = intercept(inner, {
+    publish: (t, topic, payload, opts) => {
+      if (first && topic.endsWith(suffix)) {
+        first = false;
+        hung();
+        return new Promise<void>(() => undefined);
+      }
+      return t.publish(topic, payload, opts);
+    },
+  });
+  return Object.assign(wrapped, { hung: hungP });
 }

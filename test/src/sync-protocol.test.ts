@@ -11,7 +11,7 @@ import {
 } from '@edgerec/proto-schemas';
 import { MemoryTransport, MessageInbox, type Transport } from '@edgerec/services/bus';
 import { decodeDelta, decodeSnapshot, encodeSnapshot } from '@edgerec/services/compression';
-import { dropFirstAcks, holdPublishes, SyncEdge, until } from './sync-edge-fixture.js';
+import { dropFirstAcks, hangFirstPublish, holdPublishes, SyncEdge, until } from './sync-edge-fixture.js';
 
 /**
  * The edge sync client against the real central (startCentral over a MemoryBroker): uplink
@@ -105,6 +105,21 @@ describe('edge sync with central', () => {
     held.release();
     await until(() => a.edb.outbox.stats().entries === 0, 5_000, 'outbox drained once the publish completed');
     expect(h.central.store.deltas.get(r.deltaId!)?.status).toBe('counted');
+  });
+
+  it('a publish whose PUBACK never comes does not wedge the uplink: the pass times out and the re-send delivers', async () => {
+    let wrapped!: ReturnType<typeof hangFirstPublish>;
+    const { h, es: [a] } = await setup({ policy: { minNodes: 2 } }, ['edge-a'], (t) => (wrapped = hangFirstPublish(t, '/deltas')));
+    await a.learn(20);
+    const pending = a.sync.syncNow();
+    await wrapped.hung;
+    a.scheduler.advance(5_000); // syncNow's own wait
+    const { deltaId } = await pending;
+    a.scheduler.advance(5_000); // 10 s: the pass gives up on the PUBACK
+    await a.sync.idle();
+    a.scheduler.advance(2_000); // the first re-send is due 2 s after the attempt
+    await until(() => a.edb.outbox.stats().entries === 0, 5_000, 'outbox drained by the re-send');
+    expect(h.central.store.deltas.get(deltaId!)?.status).toBe('counted');
   });
 
   it('re-sends exactly the same deltaId after a restart mid-sync', async () => {

@@ -31,6 +31,11 @@ export interface DeltaUplinkDeps {
   resendMaxMs?: number;
   /** bytes per chunk, ≤ MAX_CHUNK_BYTES (default) */
   chunkBytes?: number;
+  /**
+   * longest wait for one chunk's PUBACK before the pass gives up on the delta (default 10 s): a
+   * PUBACK lost on a flaky link must not wedge the uplink; the delta's backoff re-send follows
+   */
+  publishTimeoutMs?: number;
   /** told about every verdict that removed a delta from the outbox */
   onVerdict?: (ack: DeltaAckMsg) => void;
 }
@@ -147,8 +152,18 @@ export class DeltaUplink {
         samples: meta.samples, codec: meta.codec, chunkIndex, chunkCount: parts.length, totalBytes: entry.bytes.byteLength,
         sha256, data: parts[chunkIndex],
       };
-      await transport.publish(topics.nodeDeltas(nodeId), encode(msg), { qos: 1 });
+      await this.withTimeout(transport.publish(topics.nodeDeltas(nodeId), encode(msg), { qos: 1 }), entry.deltaId);
     }
+  }
+
+  private withTimeout(p: Promise<void>, deltaId: string): Promise<void> {
+    let cancel: () => void = () => undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      const ms = this.deps.publishTimeoutMs ?? 10_000;
+      cancel = this.deps.scheduler.setTimer(ms, () => reject(new Error(`no PUBACK for delta ${deltaId} within ${ms} ms`)));
+    });
+    p.catch(() => undefined); // settles later or never; the re-send covers it
+    return Promise.race([p, timeout]).finally(cancel);
   }
 
   private onAck(msg: TransportMessage): void {
