@@ -40,7 +40,7 @@ export interface AnnBenchResult {
 }
 
 /** Rows around 256 Gaussian centres (trained embeddings cluster; uniform noise would be the worst case). */
-function clusteredWeights(items: number, dim: number, rng: () => number) {
+export function clusteredWeights(items: number, dim: number, rng: () => number) {
   const g = gaussian(rng);
   const centers = Array.from({ length: 256 }, () => Float32Array.from({ length: dim }, () => g()));
   const w = allocateWeights(items, dim, 0);

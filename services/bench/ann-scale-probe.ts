@@ -1,9 +1,9 @@
 import { pathToFileURL } from 'node:url';
-import { gaussian, mulberry32 } from '../src/common/seeded-rng.js';
+import { mulberry32 } from '../src/common/seeded-rng.js';
 import { measureRecall } from '../src/model/ann/ann-index.js';
 import { HnswAnnIndex } from '../src/model/ann/hnsw-ann-index.js';
 import { simdScorerOf } from '../src/model/simd/simd-scorer.js';
-import { allocateWeights } from '../src/model/simd/wasm-weights.js';
+import { clusteredWeights } from './ann-bench.js';
 import { round4, timeQueries, type Latency } from './latency-stats.js';
 
 export interface AnnScaleOptions {
@@ -56,21 +56,10 @@ export function runAnnScaleProbe(opts: AnnScaleOptions = {}): AnnScaleResult {
       skipped.push({ items, predicted_build_s: round4(predicted) });
       continue;
     }
-    const rng = mulberry32(seed);
-    const g = gaussian(rng);
-    const centers = Array.from({ length: 256 }, () => Float32Array.from({ length: dim }, () => g()));
-    const w = allocateWeights(items, dim, 0);
-    for (let i = 0; i < items; i++) {
-      const c = centers[Math.floor(rng() * centers.length)];
-      for (let k = 0; k < dim; k++) w.itemEmb[i * dim + k] = 0.1 * (c[k] + 0.5 * g());
-      w.itemBias[i] = 0.05 * g();
-    }
+    const { w, query } = clusteredWeights(items, dim, mulberry32(seed));
     const scorer = simdScorerOf(w);
     if (!scorer) throw new Error('WebAssembly SIMD is not available: no exact reference');
-    const qs = Array.from({ length: queries }, () => {
-      const c = centers[Math.floor(rng() * centers.length)];
-      return Float32Array.from({ length: dim }, (_, k) => 0.1 * (c[k] + g()));
-    });
+    const qs = Array.from({ length: queries }, query);
     const t0 = performance.now();
     const index = HnswAnnIndex.build(w, { m: 16, efConstruction: 100 });
     const build_s = (performance.now() - t0) / 1000;

@@ -49,6 +49,18 @@ const REQUEST_MS = 15_000;
 export const request = (url: string, init?: RequestInit): Promise<Response> =>
   fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_MS) });
 
+
+/** Polls `fn` until it returns a truthy value (real state, no fixed sleeps); a thrown error (e.g. a refused request) is no answer. */
+export async function poll<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await Promise.resolve().then(fn).catch(() => undefined);
+    if (v) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 export class FaultCluster {
   readonly dir = mkdtempSync(join(tmpdir(), 'edgerec-faults-'));
   broker!: MosquittoProcess;
@@ -100,15 +112,8 @@ export class FaultCluster {
     this.steps.push(`${Date.now() - this.t0} ms ${what}`);
   }
 
-  /** Polls `fn` until it returns a truthy value; a thrown error (e.g. a refused request) is no answer. */
-  async poll<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-    const start = Date.now();
-    for (;;) {
-      const v = await Promise.resolve().then(fn).catch(() => undefined);
-      if (v) return v;
-      if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+  poll<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+    return poll(what, fn, timeoutMs);
   }
 
   passwordFile(user: string): string {

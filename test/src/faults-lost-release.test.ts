@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CentralHarness } from '@edgerec/central';
 import type { Transport } from '@edgerec/services/bus';
-import { SyncEdge, until } from './sync-edge-fixture.js';
+import { intercept, SyncEdge, until } from './sync-edge-fixture.js';
 
 /**
  * Lost downlink messages, in process (real central over a MemoryBroker, real edge sync client,
@@ -31,16 +31,7 @@ function lossy(rules: DropRule[]): { wrap: (t: Transport) => Transport; dropped:
     dropped[i]++;
     return true;
   };
-  const wrap = (inner: Transport): Transport => ({
-    get connected() {
-      return inner.connected;
-    },
-    connect: () => inner.connect(),
-    publish: (topic, payload, opts) => inner.publish(topic, payload, opts),
-    close: () => inner.close(),
-    on: (event, listener) => inner.on(event, listener),
-    subscribe: (filter, handler, opts) => inner.subscribe(filter, (m) => (lose(m.topic) ? undefined : handler(m)), opts),
-  });
+  const wrap = (inner: Transport): Transport => intercept(inner, { lose: (m) => lose(m.topic) });
   return { wrap, dropped };
 }
 

@@ -8,6 +8,7 @@ import { encode, topics, type DeltaChunkMsg } from '@edgerec/proto-schemas';
 import { hasMosquitto, MqttTransport, startMosquitto, type BrokerUser, type MosquittoProcess } from '@edgerec/services/bus';
 import { sha256Hex } from '@edgerec/services/compression';
 import { openDatabase } from '@edgerec/services/store';
+import { poll as pollUntil } from './fault-cluster-fixture.js';
 
 /**
  * The whole sync protocol across real processes: mosquitto (MQTT 5, passwords + ACL), one
@@ -29,17 +30,7 @@ const users: BrokerUser[] = [{ username: 'central', password: randomBytes(12).to
   ...NODES.map((id) => ({ username: id, password: randomBytes(12).toString('hex'), role: 'node' as const }))];
 const passwordFile = (u: string) => join(dir, `${u}.password`);
 
-/** Polls `fn` until it returns a truthy value (real state, no fixed sleeps). */
-async function poll<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    // A failed request is not an answer: keep polling real state until the deadline.
-    const v = await Promise.resolve().then(fn).catch(() => undefined);
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const poll = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false) => pollUntil(what, fn, 20_000);
 
 /**
  * fetch, retried when the connection drops (never on an HTTP status). An edge has been seen
