@@ -14,6 +14,9 @@ export interface AnnScaleOptions {
   queries?: number;
   /** stop before a size whose build is predicted (n·log n from the last one) to exceed this many seconds */
   maxBuildS?: number;
+  /** HNSW graph degree and build beam (default 16, 100) */
+  m?: number;
+  efConstruction?: number;
   seed?: number;
 }
 
@@ -29,6 +32,8 @@ export interface AnnScalePoint {
 
 export interface AnnScaleResult {
   dim: number;
+  m: number;
+  efConstruction: number;
   data: string;
   points: AnnScalePoint[];
   /** sizes not built because the predicted build time exceeded maxBuildS */
@@ -36,7 +41,7 @@ export interface AnnScaleResult {
 }
 
 /**
- * How the HNSW index (l2-mips, M 16, efConstruction 100) scales with the catalog: build time
+ * How the HNSW index (l2-mips, M 16 and efConstruction 100 unless given) scales with the catalog: build time
  * and recall@10 against the exact scan per efSearch, next to exact and int8 top-10 latency,
  * on clustered rows. A manual probe (minutes of CPU at 1M items): not part of any test or of
  * the default benches.
@@ -61,7 +66,7 @@ export function runAnnScaleProbe(opts: AnnScaleOptions = {}): AnnScaleResult {
     if (!scorer) throw new Error('WebAssembly SIMD is not available: no exact reference');
     const qs = Array.from({ length: queries }, query);
     const t0 = performance.now();
-    const index = HnswAnnIndex.build(w, { m: 16, efConstruction: 100 });
+    const index = HnswAnnIndex.build(w, { m: opts.m ?? 16, efConstruction: opts.efConstruction ?? 100 });
     const build_s = (performance.now() - t0) / 1000;
     const by_ef = efs.map((ef) => {
       index.efSearch = ef;
@@ -78,7 +83,7 @@ export function runAnnScaleProbe(opts: AnnScaleOptions = {}): AnnScaleResult {
       by_ef,
     });
   }
-  return { dim, data: 'clustered: 256 Gaussian centres, rows 0.1·(c + 0.5·g), bias 0.05·g', points, skipped };
+  return { dim, m: opts.m ?? 16, efConstruction: opts.efConstruction ?? 100, data: 'clustered: 256 Gaussian centres, rows 0.1·(c + 0.5·g), bias 0.05·g', points, skipped };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -87,6 +92,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     return i > 0 ? process.argv[i + 1] : undefined;
   };
   const nums = (s: string | undefined) => s?.split(',').map(Number);
-  const r = runAnnScaleProbe({ sizes: nums(arg('sizes')), efs: nums(arg('efs')), maxBuildS: Number(arg('max-build-s') ?? 600) });
+  const r = runAnnScaleProbe({
+    sizes: nums(arg('sizes')), efs: nums(arg('efs')), maxBuildS: Number(arg('max-build-s') ?? 600),
+    m: arg('m') ? Number(arg('m')) : undefined, efConstruction: arg('ef-construction') ? Number(arg('ef-construction')) : undefined,
+  });
   process.stdout.write(`${JSON.stringify(r)}\n`);
 }
