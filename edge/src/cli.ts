@@ -106,11 +106,7 @@ export async function edgeCommand(argv: string[], out: NodeJS.WritableStream = p
   const devices = transport
     ? new DeviceGateway({
         transport,
-        ingest: async (events) => {
-          const out = node.core.ingestor.ingest({ events });
-          if (out.status === 202) await node.core.edb.durable(); // ack the device only once durable
-          return out;
-        },
+        ingest: (events) => node.core.ingestor.ingestDurably({ events }), // acked only once durable
         recommend: (q) => node.core.recommender.recommend(q),
         logger,
       })

@@ -84,9 +84,8 @@ export function createEdgeApp(core: EdgeCore): Hono {
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
         throw new DomainError('invalid_header', 400, 'Idempotency-Key must be 1–128 printable ASCII characters without spaces');
       }
-      const out = core.ingestor.ingest({ events: eventsOf(batch), idempotencyKey: key, rawBody: raw });
       // 202 only once the commit survives power loss (group fsync, off the event loop).
-      if (out.status === 202) await edb.durable();
+      const out = await core.ingestor.ingestDurably({ events: eventsOf(batch), idempotencyKey: key, rawBody: raw });
       if (out.replayed) c.header('Idempotent-Replayed', 'true');
       if (out.status === 429) c.header('Retry-After', '1');
       return c.json(out.body, out.status);

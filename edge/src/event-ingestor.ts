@@ -58,6 +58,17 @@ export class EventIngestor {
     this.ttl = deps.idempotencyTtlMs ?? 3_600_000;
   }
 
+  /**
+   * `ingest`, resolving only once an accepted batch survives what the durability setting
+   * promises (the group fsync of `EdgeDatabase.durable`): what every acknowledging caller
+   * (HTTP 202, device ack) must wait for.
+   */
+  async ingestDurably(req: IngestRequest): Promise<IngestOutcome> {
+    const out = this.ingest(req);
+    if (out.status === 202) await this.deps.edb.durable();
+    return out;
+  }
+
   /** Throws `DomainError('idempotency_conflict', 409)` for a reused key with a different body. */
   ingest(req: IngestRequest): IngestOutcome {
     const { edb, catalog, limiter, clock } = this.deps;

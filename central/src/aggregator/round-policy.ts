@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DeltaCodec, type RoundPolicy } from '@edgerec/proto-schemas';
+import { DeltaCodec, RoundPolicy } from '@edgerec/proto-schemas';
 import { StrategySpec } from '@edgerec/services/federation';
 
 /**
@@ -35,7 +35,7 @@ export const CentralRoundPolicy = z.object({
   /** uplink compression central asks edges for */
   codec: DeltaCodec.optional(),
   topK: z.int().min(1).optional(),
-  proxMu: z.number().min(0).max(10).optional(),
+  proxMu: RoundPolicy.shape.proxMu,
   minSamples: z.int().min(0).optional(),
 });
 export type CentralRoundPolicy = z.infer<typeof CentralRoundPolicy>;

@@ -119,11 +119,12 @@ export class DeltaUplink {
   private async publishDue(): Promise<void> {
     const { transport, edb, scheduler, metrics } = this.deps;
     if (!edb.db.open) return;
+    const entries = edb.outbox.list(1000);
+    if (entries.length === 0) return;
     // A delta leaves only once its outbox row (and the reset learner state) survive power loss:
     // otherwise a crash could bring back the extracted updates and send them twice.
     await edb.durable();
-    if (!edb.db.open) return;
-    for (const entry of edb.outbox.list(1000)) {
+    for (const entry of entries) {
       if (this.stopped || !transport.connected || !edb.db.open) return;
       const a = this.attempts.get(entry.deltaId) ?? { count: 0, nextAt: 0 };
       const now = scheduler.now();
