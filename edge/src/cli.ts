@@ -4,7 +4,6 @@ import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { startEdgeNode } from './edge-node.js';
 import { DeviceGateway } from './devices/device-gateway.js';
-import { limitDatabaseSize } from '@edgerec/services/store';
 import type { Transport } from '@edgerec/services/bus';
 import {
   BROKER_PASSWORD_ENV, createSyncTransport, EdgeSyncClient, HoldoutPolicy, loadCentralKeys, ManifestTrust, readBrokerPassword,
@@ -97,11 +96,8 @@ export async function edgeCommand(argv: string[], out: NodeJS.WritableStream = p
     },
     modelConfig: f['prox-mu'] === undefined ? undefined : { proxMu: f['prox-mu'] },
     rateLimit: f['rate-per-user'] ? { perSecond: f['rate-per-user'], burst: Math.max(1, 2 * f['rate-per-user']) } : undefined,
+    maxDbBytes: f['max-db-mb'] === undefined ? undefined : f['max-db-mb'] * 1024 * 1024,
   });
-  if (f['max-db-mb'] !== undefined) {
-    const capBytes = limitDatabaseSize(node.core.edb.db, f['max-db-mb'] * 1024 * 1024);
-    logger.info({ capBytes }, 'database size capped');
-  }
   // IoT devices that speak MQTT reach the same ingest and recommendations over the broker.
   const devices = transport
     ? new DeviceGateway({

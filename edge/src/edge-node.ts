@@ -24,6 +24,8 @@ export interface EdgeNodeOptions {
   seed?: number;
   logger?: Logger;
   durability?: Durability;
+  /** cap on the SQLite file: past it, writes fail cleanly (POST /v1/events answers 507 storage_full) */
+  maxDbBytes?: number;
   learner?: EdgeCoreOptions['learner'];
   rateLimit?: EdgeCoreOptions['rateLimit'];
   modelConfig?: EdgeCoreOptions['modelConfig'];
@@ -52,7 +54,7 @@ export interface EdgeNode {
  */
 export async function startEdgeNode(opts: EdgeNodeOptions): Promise<EdgeNode> {
   const logger = opts.logger ?? pino({ level: 'info' }, pino.destination(2));
-  const edb = openEdgeDatabase(opts.dbPath, { durability: opts.durability, checkpointWorker: true });
+  const edb = openEdgeDatabase(opts.dbPath, { durability: opts.durability, checkpointWorker: true, maxBytes: opts.maxDbBytes });
   let core: EdgeCore;
   try {
     core = createEdgeCore({

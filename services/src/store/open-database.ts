@@ -14,10 +14,9 @@ export type Db = Database.Database;
  *   `groupCommit` the connection stays at `synchronous=NORMAL` and the caller fsyncs the WAL
  *   off the event loop before it acknowledges (`WalSyncer`, what the edge does).
  *
- * The edge acknowledges events (HTTP 202) only after COMMIT, and DESIGN §5 promises that an
- * acknowledged event survives; we default to `'power'` because the ingest path batches
- * (one fsync per request, not per event) and the learner checkpoints rarely, so the fsync
- * is cheap where it matters. `'process'` is there for benchmarks and throw-away nodes.
+ * DESIGN §5 promises that an acknowledged event survives, so `'power'` is the default; the
+ * edge opens with `groupCommit` and acknowledges after `EdgeDatabase.durable()` (one fsync
+ * shared by concurrent requests). `'process'` is there for benchmarks and throw-away nodes.
  */
 export type Durability = 'process' | 'power';
 
