@@ -1,5 +1,5 @@
 import {
-  cloneWeights, defaultModelConfig, markItemRowsWritten, ModelConfig, RecommenderModel, type ModelWeights,
+  cloneWeights, defaultModelConfig, ModelConfig, RecommenderModel, type ModelWeights,
 } from '@edgerec/services/model';
 import { SeededRandom } from '@edgerec/services/data';
 import type { AppliedWatermark, EdgeDatabase, LoadedModel } from '@edgerec/services/store';
@@ -77,6 +77,8 @@ function restore(edb: EdgeDatabase, loaded: LoadedModel, overrides: Partial<Mode
   const config = ModelConfig.parse({ ...stored, ...overrides, dim: stored.dim, adapterRank: stored.adapterRank });
   const d = meta.dim;
   const weights: ModelWeights = { ...cloneWeights(base), adapter: loaded.adapter.slice() };
+  // The constructor marks every row for the scorer's int8 mirror, rebuilt lazily at the first
+  // query, so the overlay rows written below are picked up.
   const model = new RecommenderModel(weights, config);
   const opt = optimizerStateOf(model);
   for (let j = 0; j < overlay.rows.length; j++) {
@@ -86,7 +88,6 @@ function restore(edb: EdgeDatabase, loaded: LoadedModel, overrides: Partial<Mode
     opt.itemAccum[r] = overlay.accum[j];
     model.tracker.counts[r] = overlay.counts[j];
   }
-  markItemRowsWritten(weights, overlay.rows); // the scorer's int8 mirror must not keep the base rows
   opt.adapterAccum.set(loaded.adapterAccum);
   model.tracker.adapterCount = meta.adapterCount;
   model.tracker.samples = meta.samples;

@@ -519,7 +519,7 @@ export class RecommenderModel {
 
   private rowLr(accum: Float32Array, row: number, meanSq: number): number {
     if (this.config.optimizer !== 'adagrad') return this.config.lr;
-    // Rows added by a grown catalog start at 0: never divide a zero gradient by √0 (NaN rows).
+    // Same guard: a zero accumulator (e.g. state restored as 0) and a zero gradient would give ∞·0 = NaN.
     accum[row] = (accum[row] || ACCUM_INIT) * this.config.accumDecay + meanSq;
     return this.config.lr / Math.sqrt(accum[row]);
   }
