@@ -29,7 +29,15 @@ export class DirtyRows {
     return rows;
   }
 
-  /** Records a committed checkpoint of `rows` at `counts`. */
+  /** Every row that differs from base: stored in the overlay, or dirty now (what a compaction writes). */
+  overlayRows(counts: Uint32Array): number[] {
+    if (counts.length !== this.atCheckpoint.length) this.resize(counts.length);
+    const rows: number[] = [];
+    for (let i = 0; i < counts.length; i++) if (this.inOverlay[i] || counts[i] !== this.atCheckpoint[i]) rows.push(i);
+    return rows;
+  }
+
+  /** Records a committed checkpoint of `rows` at `counts` (the counts the rows were captured at). */
   committed(counts: Uint32Array, rows: readonly number[]): void {
     if (counts.length !== this.atCheckpoint.length) this.resize(counts.length);
     this.atCheckpoint.set(counts);

@@ -96,7 +96,7 @@ export function createEdgeCore(opts: EdgeCoreOptions): EdgeCore {
   });
   const l = learner;
   const ingestor = new EventIngestor({
-    edb, catalog: holder.catalog, popularity, metrics, clock, onCommitted: () => l.notify(),
+    edb, catalog: holder.catalog, popularity, metrics, clock, onCommitted: (events) => l.offer(events),
     limiter: new PerUserRateLimiter(opts.rateLimit ?? { perSecond: 50, burst: 100 }, clock),
     idempotencyTtlMs: opts.idempotencyTtlMs,
   });

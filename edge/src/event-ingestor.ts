@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DomainError, type ErrorBody, type EventIn, type EventsAccepted, type RejectedEvent } from '@edgerec/proto-schemas';
-import type { EdgeDatabase, InsertOutcome, NewEvent } from '@edgerec/services/store';
+import type { EdgeDatabase, InsertOutcome, NewEvent, StoredEvent } from '@edgerec/services/store';
 import type { EdgeMetrics } from './edge-metrics.js';
 import { eventWeight } from './event-weights.js';
 import type { ItemCatalog } from './item-catalog.js';
@@ -14,8 +14,8 @@ export interface EventIngestorDeps {
   popularity: PopularityIndex;
   metrics?: EdgeMetrics;
   clock: () => number;
-  /** called after a commit that stored events (wakes the learner) */
-  onCommitted: () => void;
+  /** called after a commit that stored events, with them in seq order (hands them to the learner) */
+  onCommitted: (events: StoredEvent[]) => void;
   /** how long an Idempotency-Key is remembered (default 1 h) */
   idempotencyTtlMs?: number;
 }
@@ -112,7 +112,7 @@ export class EventIngestor {
       }
       return response;
     });
-    this.afterCommit(known, outcomes as InsertOutcome[], knownAt);
+    this.afterCommit(known, outcomes as InsertOutcome[], knownAt, now);
     return result;
   }
 
@@ -138,15 +138,17 @@ export class EventIngestor {
     };
   }
 
-  private afterCommit(known: NewEvent[], outcomes: InsertOutcome[], knownAt: number[]): void {
+  private afterCommit(known: NewEvent[], outcomes: InsertOutcome[], knownAt: number[], committedAt: number): void {
     const { metrics, popularity } = this.deps;
-    let accepted = 0;
+    const stored: StoredEvent[] = [];
     known.forEach((e, j) => {
-      if (outcomes[knownAt[j]].status === 'accepted') {
+      const o = outcomes[knownAt[j]];
+      if (o.status === 'accepted') {
         popularity.add(e.itemIdx, e.weight);
-        accepted++;
+        stored.push({ ...e, seq: o.seq, committedAt });
       }
     });
+    const accepted = stored.length;
     if (metrics) {
       for (const o of outcomes) {
         if (o.status === 'duplicate') metrics.eventsDuplicate.inc();
@@ -154,6 +156,6 @@ export class EventIngestor {
       }
       metrics.eventsIngested.inc(accepted);
     }
-    if (accepted > 0) this.deps.onCommitted();
+    if (accepted > 0) this.deps.onCommitted(stored);
   }
 }

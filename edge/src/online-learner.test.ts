@@ -1,58 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { cloneWeights, type LearnExample } from '@edgerec/services/model';
-import { type EdgeDatabase, type NewEvent, openEdgeDatabase } from '@edgerec/services/store';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadOrCreateModel } from './model-bootstrap.js';
-import { OnlineLearner, type OnlineLearnerOptions } from './online-learner.js';
-
-let dir: string;
-const open: EdgeDatabase[] = [];
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'edgerec-learner-'));
-});
-afterEach(() => {
-  for (const db of open.splice(0)) db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const frozenClock = () => 0;
-function node(file: string, opts: Partial<OnlineLearnerOptions> = {}) {
-  const edb = openEdgeDatabase(join(dir, file));
-  open.push(edb);
-  const boot = loadOrCreateModel(edb, { numItems: 40, dim: 8, seed: 3, clock: frozenClock });
-  const learner = new OnlineLearner(edb, boot.holder, boot.watermark, boot.overlayRows, {
-    seed: 11, clock: frozenClock, checkpointEvents: 1e9, checkpointMs: 1e9, replayProb: 0, ...opts,
-  });
-  // Count learnOne calls per (user, item): every test event is a distinct pair.
-  const calls = new Map<string, number>();
-  const model = boot.holder.model;
-  const learnOne = model.learnOne.bind(model);
-  model.learnOne = (ex: LearnExample, rng: () => number) => {
-    const key = `${ex.item}`;
-    calls.set(key, (calls.get(key) ?? 0) + 1);
-    return learnOne(ex, rng);
-  };
-  return { edb, learner, holder: boot.holder, calls };
-}
-
-const events = (from: number, to: number): NewEvent[] =>
-  Array.from({ length: to - from }, (_, k) => {
-    const i = from + k;
-    return { eventId: `e${i}`, user: `u${i % 7}`, item: `i${i % 40}`, itemIdx: i % 40, type: 'click', weight: 0.5 + (i % 3), ts: i };
-  });
-
-async function ingest(n: ReturnType<typeof node>, evs: NewEvent[]): Promise<void> {
-  n.edb.events.insertBatch(evs, 0);
-  n.learner.notify();
-  expect(await n.learner.waitForApplied(n.edb.events.maxSeq(), 5000)).toBe(true);
-}
-
-function snapshot(n: ReturnType<typeof node>) {
-  const users = Array.from({ length: 7 }, (_, u) => n.learner.userState(`u${u}`));
-  return { weights: cloneWeights(n.holder.model.weights), users: structuredClone(users) };
-}
+import { cloneWeights } from '@edgerec/services/model';
+import { describe, expect, it } from 'vitest';
+import { events, ingest, node, snapshot } from './learner-test-fixture.js';
 
 describe('OnlineLearner', () => {
   it('applies every event exactly once across a crash and ends in the same state as an uninterrupted run', async () => {

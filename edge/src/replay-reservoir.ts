@@ -17,7 +17,9 @@ export type ReplaySample = Omit<ReplayEntry, 'slot'>;
  */
 export class ReplayReservoir {
   private readonly slots: (ReplaySample | null)[] = [];
-  private readonly dirtySlots = new Set<number>();
+  /** changed slots, each with the epoch of its latest change */
+  private readonly dirtySlots = new Map<number, number>();
+  private epoch = 0;
   /** events offered so far (algorithm R's n) */
   seen = 0;
 
@@ -42,7 +44,7 @@ export class ReplayReservoir {
     }
     if (slot < 0) return;
     this.slots[slot] = { ...sample };
-    this.dirtySlots.add(slot);
+    this.dirtySlots.set(slot, ++this.epoch);
   }
 
   /** A uniformly chosen slot's sample; undefined when that slot is empty. */
@@ -75,11 +77,21 @@ export class ReplayReservoir {
   /** Slots changed since the last `clearDirty`, ready for the replay store. */
   dirtyEntries(): ReplayEntry[] {
     const out: ReplayEntry[] = [];
-    for (const slot of this.dirtySlots) {
+    for (const slot of this.dirtySlots.keys()) {
       const s = this.slots[slot];
       if (s) out.push({ slot, ...s });
     }
     return out;
+  }
+
+  /** `dirtyEntries` and the epoch they were taken at (see `clearDirtyUpTo`). */
+  captureDirty(): { epoch: number; entries: ReplayEntry[] } {
+    return { epoch: this.epoch, entries: this.dirtyEntries() };
+  }
+
+  /** Marks clean the captured slots not changed after `epoch`. */
+  clearDirtyUpTo(epoch: number, entries: readonly ReplayEntry[]): void {
+    for (const e of entries) if ((this.dirtySlots.get(e.slot) ?? Infinity) <= epoch) this.dirtySlots.delete(e.slot);
   }
 
   clearDirty(): void {

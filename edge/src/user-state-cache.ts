@@ -14,7 +14,9 @@ import type { UserState } from '@edgerec/services/model';
  */
 export class UserStateCache {
   private readonly entries = new Map<string, UserState>();
-  private readonly dirty = new Set<string>();
+  /** dirty users, each with the epoch of its latest change (see `captureDirty`) */
+  private readonly dirty = new Map<string, number>();
+  private epoch = 0;
 
   constructor(readonly capacity: number) {
     if (!(capacity >= 1)) throw new RangeError('user cache capacity must be ≥ 1');
@@ -49,7 +51,7 @@ export class UserStateCache {
   }
 
   markDirty(user: string): void {
-    this.dirty.add(user);
+    this.dirty.set(user, ++this.epoch);
   }
 
   /** Drops a user whatever its state (erasure). */
@@ -59,10 +61,25 @@ export class UserStateCache {
   }
 
   *dirtyEntries(): IterableIterator<[string, UserState]> {
-    for (const user of this.dirty) {
+    for (const user of this.dirty.keys()) {
       const s = this.entries.get(user);
       if (s) yield [user, s];
     }
+  }
+
+  /**
+   * Copies of the dirty states and the epoch they were taken at, for a checkpoint written
+   * later: the users stay dirty (so not evictable) until `clearDirtyUpTo(epoch, …)`.
+   */
+  captureDirty(): { epoch: number; users: Map<string, UserState> } {
+    const users = new Map<string, UserState>();
+    for (const [user, s] of this.dirtyEntries()) users.set(user, { vec: s.vec.slice(), accum: s.accum, recent: s.recent.slice() });
+    return { epoch: this.epoch, users };
+  }
+
+  /** Marks clean the `users` not changed after `epoch` (their captured state was committed). */
+  clearDirtyUpTo(epoch: number, users: Iterable<string>): void {
+    for (const user of users) if ((this.dirty.get(user) ?? Infinity) <= epoch) this.dirty.delete(user);
   }
 
   clearDirty(): void {

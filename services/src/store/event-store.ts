@@ -62,6 +62,7 @@ const toEvent = (r: EventRow): StoredEvent => ({
 export class EventStore {
   private readonly insert;
   private readonly exists;
+  private readonly existing;
   private readonly byUser;
   private readonly itemsByUser;
   private readonly removeByUser;
@@ -75,6 +76,7 @@ export class EventStore {
     this.insert = db.prepare(`INSERT INTO events (event_id, user, item, item_idx, type, weight, ts, committed_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     this.exists = db.prepare('SELECT 1 FROM events WHERE event_id = ?').pluck();
+    this.existing = db.prepare('SELECT event_id FROM events WHERE event_id IN (SELECT value FROM json_each(?))').pluck();
     this.byUser = db.prepare('SELECT * FROM (SELECT * FROM events WHERE user = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq');
     this.itemsByUser = db.prepare('SELECT DISTINCT item_idx FROM events WHERE user = ?').pluck();
     this.removeByUser = db.prepare('DELETE FROM events WHERE user = ? RETURNING item_idx, weight');
@@ -86,10 +88,12 @@ export class EventStore {
       const outcomes: InsertOutcome[] = [];
       let accepted = 0;
       let duplicates = 0;
+      // One lookup for the whole batch (a query per event cost a fifth of the commit path); the
+      // set then also holds this batch's own inserts, so the same eventId twice in one batch is
+      // one accepted event and one duplicate.
+      const stored = new Set(events.length > 1 ? (this.existing.all(JSON.stringify(events.map((e) => e.eventId))) as string[]) : []);
       for (const e of events) {
-        // The existence check sees rows inserted earlier in this transaction, so the same
-        // eventId twice in one batch is one accepted event and one duplicate.
-        if (this.exists.get(e.eventId) !== undefined) {
+        if (events.length > 1 ? stored.has(e.eventId) : this.exists.get(e.eventId) !== undefined) {
           outcomes.push({ status: 'duplicate' });
           duplicates++;
           continue;
@@ -100,6 +104,7 @@ export class EventStore {
           continue;
         }
         const r = this.insert.run(e.eventId, e.user, e.item, e.itemIdx, e.type, e.weight, e.ts, committedAt);
+        stored.add(e.eventId);
         outcomes.push({ status: 'accepted', seq: Number(r.lastInsertRowid) });
         accepted++;
       }

@@ -11,12 +11,13 @@ export {
 export { UserStore, type StoredUser } from './user-store.js';
 export {
   ModelStore, weightsBlob, weightsOfBlob,
-  type AppliedWatermark, type ModelMeta, type RowOverlay, type ModelCheckpoint, type LoadedModel,
+  type AppliedWatermark, type ModelMeta, type RowOverlay, type ModelCheckpoint, type LoadedModel, type CheckpointHeader,
 } from './model-store.js';
 export { OutboxStore, type OutboxEntry, type StoredResidual } from './outbox-store.js';
 export { NodeConfigStore } from './node-config-store.js';
 export { ItemCatalogStore } from './item-catalog-store.js';
 export { IdempotencyStore, type IdempotentResponse } from './idempotency-store.js';
+export { type RowSource, SEGMENT_ROWS } from './row-segment.js';
 export { ReplayStore, type ReplayEntry } from './replay-store.js';
 export { SyncReferenceStore, type SyncReference } from './sync-reference-store.js';
 export { openEdgeDatabase, type EdgeDatabase, type EdgeDatabaseOptions } from './edge-database.js';

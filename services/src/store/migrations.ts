@@ -150,4 +150,22 @@ export const EDGE_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE sync_ref_adapter (id INTEGER PRIMARY KEY CHECK (id = 1), vals BLOB NOT NULL);
     `,
   },
+  {
+    version: 6,
+    name: 'model rows as checkpoint segments',
+    up: `
+      -- A checkpoint stores its item rows as a few packed segments of one generation; the
+      -- generation counts once model_state.committed_gen reaches it, so a checkpoint can write
+      -- its segments in several short transactions and commit them with one small one.
+      -- model_rows (older files) is still read, under every segment, until a compaction.
+      CREATE TABLE model_segments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        gen INTEGER NOT NULL,
+        rows INTEGER NOT NULL,
+        data BLOB NOT NULL
+      );
+      CREATE INDEX model_segments_gen ON model_segments (gen);
+      ALTER TABLE model_state ADD COLUMN committed_gen INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -98,3 +98,50 @@ describe('ModelStore', () => {
     expect(Array.from(loaded.overlay.rows)).toEqual([4]);
   });
 });
+
+describe('ModelStore generations', () => {
+  const live = (w: ModelWeights) => ({ dim: D, emb: w.itemEmb, bias: w.itemBias, accum: new Float32Array(N).fill(0.5), counts: new Uint32Array(N).fill(3) });
+  const header = (w: ModelWeights, appliedSeq: number) => ({
+    adapter: w.adapter, adapterAccum: new Float64Array([1, 2, 3]), adapterCount: 4, samples: 9,
+    appliedSeq, appliedCount: appliedSeq, appliedSeqSum: 0,
+  });
+  const committedLoad = () => {
+    edb.close();
+    edb = openEdgeDatabase(path());
+    return edb.models.load()!;
+  };
+
+  it('segments written ahead count only once their generation is committed', () => {
+    const base = weights(1);
+    edb.models.install(meta, base, checkpoint(base, [], 0), 10);
+    const w = weights(2);
+    const gen = edb.models.nextGeneration();
+    edb.models.writeSegments(gen, [0, 2, 4], live(w), (_j, r) => r, 0, 2);
+    edb.models.writeSegments(gen, [0, 2, 4], live(w), (_j, r) => r, 2, 3);
+    expect(committedLoad().overlay.rows.length).toBe(0); // written, not committed: a crash here loses nothing
+    edb.models.writeSegments(gen, [0, 2, 4], live(w), (_j, r) => r, 0, 3); // the retry drops the leftovers first
+    edb.models.commitGeneration(gen, header(w, 7), false, 11);
+    const loaded = committedLoad();
+    expect(loaded.meta.appliedSeq).toBe(7);
+    expect(Array.from(loaded.overlay.rows)).toEqual([0, 2, 4]);
+    expect(Array.from(loaded.overlay.bias)).toEqual([w.itemBias[0], w.itemBias[2], w.itemBias[4]]);
+    expect(edb.models.storedRows()).toBe(3);
+  });
+
+  it('a compacting checkpoint drops every older row, legacy per-row storage included', () => {
+    const base = weights(1);
+    edb.models.install(meta, base, checkpoint(base, [], 0), 10);
+    const w = weights(3);
+    edb.db.prepare('INSERT INTO model_rows (row, emb, bias, accum, count) VALUES (?, ?, ?, ?, ?)')
+      .run(1, Buffer.from(new Float32Array([9, 9, 9]).buffer), 9, 9, 9); // a file from before segments
+    edb.models.checkpoint(checkpoint(w, [1, 2], 5), 11);
+    edb.models.checkpoint(checkpoint(w, [2], 6), 12);
+    expect(edb.models.storedRows()).toBe(4);
+    expect(Array.from(committedLoad().overlay.bias)).toEqual([w.itemBias[1], w.itemBias[2]]);
+    edb.models.checkpoint({ ...checkpoint(w, [1, 2], 7), compact: true }, 13);
+    expect(edb.models.storedRows()).toBe(2);
+    const loaded = committedLoad();
+    expect(Array.from(loaded.overlay.rows)).toEqual([1, 2]);
+    expect(loaded.meta.appliedSeq).toBe(7);
+  });
+});

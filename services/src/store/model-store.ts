@@ -1,6 +1,9 @@
 import type { ModelWeights } from '../model/weights.js';
 import type { Db } from './open-database.js';
+import { decodeRowSegment, encodeRowSegment, mergeOverlays, type RowOverlay, type RowSource, SEGMENT_ROWS } from './row-segment.js';
 import { blobOf, float32Of, float64Of } from './typed-array-blobs.js';
+
+export type { RowOverlay };
 
 /** Learner progress, committed together with the model state it produced. */
 export interface AppliedWatermark {
@@ -29,13 +32,12 @@ export interface ModelMeta extends AppliedWatermark {
   samples: number;
 }
 
-/** Local state of some item rows: full rows (not differences), aligned arrays. */
-export interface RowOverlay {
-  rows: Uint32Array;
-  emb: Float32Array;
-  bias: Float32Array;
-  accum: Float32Array;
-  counts: Uint32Array;
+/** The small dense part of a checkpoint, committed with its generation of rows. */
+export interface CheckpointHeader extends AppliedWatermark {
+  adapter: Float32Array;
+  adapterAccum: Float64Array;
+  adapterCount: number;
+  samples: number;
 }
 
 /** What a checkpoint writes: the listed rows of `weights` plus the dense small state. */
@@ -48,6 +50,11 @@ export interface ModelCheckpoint extends AppliedWatermark {
   adapterAccum: Float64Array;
   adapterCount: number;
   samples: number;
+  /**
+   * `dirtyRows` is every row that differs from base: older stored rows are dropped
+   * (compaction, see `storedRows`)
+   */
+  compact?: boolean;
 }
 
 export interface LoadedModel {
@@ -82,28 +89,45 @@ export function weightsOfBlob(blob: Uint8Array, numItems: number, dim: number): 
 interface StateRow {
   version: number; parent: number | null; num_items: number; dim: number; config: string; base: Buffer;
   adapter: Buffer; adapter_accum: Buffer; adapter_count: number; samples: number; applied_seq: number;
-  applied_count: number; applied_seq_sum: number; last_sync_at: number | null;
+  applied_count: number; applied_seq_sum: number; last_sync_at: number | null; committed_gen: number;
 }
 
+const header = (cp: ModelCheckpoint): CheckpointHeader => ({
+  adapter: cp.weights.adapter, adapterAccum: cp.adapterAccum, adapterCount: cp.adapterCount, samples: cp.samples,
+  appliedSeq: cp.appliedSeq, appliedCount: cp.appliedCount, appliedSeqSum: cp.appliedSeqSum,
+});
+
 /**
- * The edge's local copy of the shared model, stored as the global base weights (one blob,
- * rewritten only when a new global version is installed) plus an overlay of the item rows
- * the learner changed since (upserted at each checkpoint). A checkpoint commits the rows,
- * the adapter and the applied-event watermark in one transaction, so after a crash the
- * learner resumes right after the last event whose effect is on disk: exactly-once effect.
+ * The edge's local copy of the shared model: the global base weights (one blob, rewritten
+ * only when a new global version is installed) plus the item rows the learner changed since,
+ * stored as packed segments (row-segment.ts) tagged with a checkpoint generation. A
+ * generation counts once `committed_gen` reaches it, in the same transaction as the adapter
+ * and the applied-event watermark, so after a crash the learner resumes right after the last
+ * event whose effect is on disk: exactly-once effect. Segments of a generation may be written
+ * ahead in separate short transactions (`writeSegments` … `commitGeneration`); a crash in
+ * between leaves them uncommitted, ignored and later discarded.
  *
  * @example
  * const models = new ModelStore(db);
  * models.install({ version: 0, parent: null, ... }, weights, overlay); // at first start
- * models.checkpoint(state, Date.now());                                  // every N events
+ * models.checkpoint(state, Date.now());                                  // all at once
+ * const gen = models.nextGeneration();                                  // or in slices:
+ * models.writeSegments(gen, rows, snapshot, (j) => j, 0, 8192);          //   …one per turn
+ * models.commitGeneration(gen, header, false, Date.now());               //   then commit
  * const { meta, base, overlay } = models.load()!;                        // on restart
  */
 export class ModelStore {
   private readonly getState;
   private readonly putState;
-  private readonly clearRows;
-  private readonly upsertRow;
-  private readonly allRows;
+  private readonly clearLegacyRows;
+  private readonly allLegacyRows;
+  private readonly insertSegment;
+  private readonly segmentsUpTo;
+  private readonly clearSegments;
+  private readonly clearSegmentsBefore;
+  private readonly clearUncommitted;
+  private readonly storedRowsStmt;
+  private readonly committedGen;
   private readonly updateCheckpoint;
   private readonly setSync;
   private readonly installTx;
@@ -112,15 +136,23 @@ export class ModelStore {
   constructor(db: Db) {
     this.getState = db.prepare('SELECT * FROM model_state WHERE id = 1');
     this.putState = db.prepare(`INSERT OR REPLACE INTO model_state (id, version, parent, num_items, dim, config, base,
-      adapter, adapter_accum, adapter_count, samples, applied_seq, applied_count, applied_seq_sum, last_sync_at, updated_at)
+      adapter, adapter_accum, adapter_count, samples, applied_seq, applied_count, applied_seq_sum, last_sync_at, updated_at,
+      committed_gen)
       VALUES (1, @version, @parent, @numItems, @dim, @config, @base, @adapter, @adapterAccum, @adapterCount, @samples,
-      @appliedSeq, @appliedCount, @appliedSeqSum, @lastSyncAt, @now)`);
-    this.clearRows = db.prepare('DELETE FROM model_rows');
-    this.upsertRow = db.prepare('INSERT OR REPLACE INTO model_rows (row, emb, bias, accum, count) VALUES (?, ?, ?, ?, ?)');
-    this.allRows = db.prepare('SELECT row, emb, bias, accum, count FROM model_rows ORDER BY row');
+      @appliedSeq, @appliedCount, @appliedSeqSum, @lastSyncAt, @now, 1)`);
+    this.clearLegacyRows = db.prepare('DELETE FROM model_rows');
+    this.allLegacyRows = db.prepare('SELECT row, emb, bias, accum, count FROM model_rows ORDER BY row');
+    this.insertSegment = db.prepare('INSERT INTO model_segments (gen, rows, data) VALUES (?, ?, ?)');
+    this.segmentsUpTo = db.prepare('SELECT data FROM model_segments WHERE gen <= ? ORDER BY gen, id').pluck();
+    this.clearSegments = db.prepare('DELETE FROM model_segments');
+    this.clearSegmentsBefore = db.prepare('DELETE FROM model_segments WHERE gen < ?');
+    this.clearUncommitted = db.prepare('DELETE FROM model_segments WHERE gen > (SELECT committed_gen FROM model_state WHERE id = 1)');
+    this.storedRowsStmt = db.prepare(`SELECT (SELECT COUNT(*) FROM model_rows) + COALESCE((SELECT SUM(rows) FROM model_segments
+      WHERE gen <= (SELECT committed_gen FROM model_state WHERE id = 1)), 0)`).pluck();
+    this.committedGen = db.prepare('SELECT committed_gen FROM model_state WHERE id = 1').pluck();
     this.updateCheckpoint = db.prepare(`UPDATE model_state SET adapter = @adapter, adapter_accum = @adapterAccum,
       adapter_count = @adapterCount, samples = @samples, applied_seq = @appliedSeq, applied_count = @appliedCount,
-      applied_seq_sum = @appliedSeqSum, updated_at = @now WHERE id = 1`);
+      applied_seq_sum = @appliedSeqSum, updated_at = @now, committed_gen = @gen WHERE id = 1`);
     this.setSync = db.prepare('UPDATE model_state SET last_sync_at = ? WHERE id = 1');
     this.installTx = db.transaction((meta: ModelMeta, base: ModelWeights, cp: ModelCheckpoint, now: number) => {
       this.putState.run({
@@ -128,16 +160,15 @@ export class ModelStore {
         adapterAccum: blobOf(cp.adapterAccum), adapterCount: cp.adapterCount, samples: cp.samples,
         appliedSeq: cp.appliedSeq, appliedCount: cp.appliedCount, appliedSeqSum: cp.appliedSeqSum, now,
       });
-      this.clearRows.run();
-      this.writeRows(cp);
+      this.clearLegacyRows.run();
+      this.clearSegments.run();
+      this.writeLive(1, cp);
     });
     this.checkpointTx = db.transaction((cp: ModelCheckpoint, now: number) => {
-      const r = this.updateCheckpoint.run({
-        adapter: blobOf(cp.weights.adapter), adapterAccum: blobOf(cp.adapterAccum), adapterCount: cp.adapterCount,
-        samples: cp.samples, appliedSeq: cp.appliedSeq, appliedCount: cp.appliedCount, appliedSeqSum: cp.appliedSeqSum, now,
-      });
-      if (r.changes !== 1) throw new Error('checkpoint before any model was installed');
-      this.writeRows(cp);
+      const gen = this.nextGeneration();
+      this.clearUncommitted.run();
+      this.writeLive(gen, cp);
+      this.commitGeneration(gen, header(cp), cp.compact === true, now);
     });
   }
 
@@ -147,8 +178,8 @@ export class ModelStore {
   }
 
   /**
-   * Installs a model: `base` becomes the global weights of `meta.version`, the overlay is
-   * replaced by `cp.dirtyRows` of `cp.weights` (pass the rows that still differ from base).
+   * Installs a model: `base` becomes the global weights of `meta.version`, the stored rows
+   * are replaced by `cp.dirtyRows` of `cp.weights` (pass the rows that still differ from base).
    */
   install(meta: ModelMeta, base: ModelWeights, cp: ModelCheckpoint, now: number): void {
     this.installTx(meta, base, cp, now);
@@ -157,6 +188,47 @@ export class ModelStore {
   /** Commits the dirty rows, the adapter and the watermark atomically (nests in an outer transaction). */
   checkpoint(cp: ModelCheckpoint, now: number): void {
     this.checkpointTx(cp, now);
+  }
+
+  /** The generation the next checkpoint writes. */
+  nextGeneration(): number {
+    const g = this.committedGen.get() as number | undefined;
+    if (g === undefined) throw new Error('checkpoint before any model was installed');
+    return g + 1;
+  }
+
+  /**
+   * Writes `rows[from..to)` as uncommitted segments of `gen` (values at `pos(j, row)` of
+   * `src`), dropping segments left by an interrupted earlier attempt first when `from` is 0.
+   * Run it in its own transaction to keep each one short.
+   */
+  writeSegments(gen: number, rows: ArrayLike<number>, src: RowSource, pos: (j: number, row: number) => number, from: number, to: number): void {
+    if (from === 0) this.clearUncommitted.run();
+    this.insertRange(gen, rows, src, pos, from, to);
+  }
+
+  /**
+   * Makes `gen` count, with the dense state and watermark it belongs to; `compact` drops
+   * every older row (gen held every row that differs from base). Nests in an outer transaction.
+   */
+  commitGeneration(gen: number, h: CheckpointHeader, compact: boolean, now: number): void {
+    const r = this.updateCheckpoint.run({
+      adapter: blobOf(h.adapter), adapterAccum: blobOf(h.adapterAccum), adapterCount: h.adapterCount, samples: h.samples,
+      appliedSeq: h.appliedSeq, appliedCount: h.appliedCount, appliedSeqSum: h.appliedSeqSum, now, gen,
+    });
+    if (r.changes !== 1) throw new Error('checkpoint before any model was installed');
+    if (compact) {
+      this.clearSegmentsBefore.run(gen);
+      this.clearLegacyRows.run();
+    }
+  }
+
+  /**
+   * Row entries stored, superseded ones included: compact (write every overlay row with
+   * `compact`) when this grows well past the overlay, or the file grows without bound.
+   */
+  storedRows(): number {
+    return this.storedRowsStmt.get() as number;
   }
 
   setLastSyncAt(ms: number): void {
@@ -172,8 +244,18 @@ export class ModelStore {
       lastSyncAt: s.last_sync_at, adapterCount: s.adapter_count, samples: s.samples,
       appliedSeq: s.applied_seq, appliedCount: s.applied_count, appliedSeqSum: s.applied_seq_sum,
     };
-    const rows = this.allRows.all() as { row: number; emb: Buffer; bias: number; accum: number; count: number }[];
     const d = s.dim;
+    const parts = [this.legacyRows(d)];
+    for (const blob of this.segmentsUpTo.all(s.committed_gen) as Buffer[]) parts.push(decodeRowSegment(blob, d));
+    return {
+      meta, base: weightsOfBlob(s.base, s.num_items, d), adapter: float32Of(s.adapter),
+      adapterAccum: float64Of(s.adapter_accum), overlay: mergeOverlays(parts, s.num_items, d),
+    };
+  }
+
+  /** Rows of a file written before segments (schema < 6). */
+  private legacyRows(d: number): RowOverlay {
+    const rows = this.allLegacyRows.all() as { row: number; emb: Buffer; bias: number; accum: number; count: number }[];
     const overlay: RowOverlay = {
       rows: new Uint32Array(rows.length), emb: new Float32Array(rows.length * d), bias: new Float32Array(rows.length),
       accum: new Float32Array(rows.length), counts: new Uint32Array(rows.length),
@@ -185,18 +267,18 @@ export class ModelStore {
       overlay.accum[j] = r.accum;
       overlay.counts[j] = r.count;
     });
-    return {
-      meta, base: weightsOfBlob(s.base, s.num_items, d), adapter: float32Of(s.adapter),
-      adapterAccum: float64Of(s.adapter_accum), overlay,
-    };
+    return overlay;
   }
 
-  private writeRows(cp: ModelCheckpoint): void {
-    const { weights: w, dirtyRows } = cp;
-    const d = w.dim;
-    for (let j = 0; j < dirtyRows.length; j++) {
-      const r = dirtyRows[j];
-      this.upsertRow.run(r, blobOf(w.itemEmb.subarray(r * d, (r + 1) * d)), w.itemBias[r], cp.itemAccum[r], cp.counts[r]);
+  private writeLive(gen: number, cp: ModelCheckpoint): void {
+    const src: RowSource = { dim: cp.weights.dim, emb: cp.weights.itemEmb, bias: cp.weights.itemBias, accum: cp.itemAccum, counts: cp.counts };
+    this.insertRange(gen, cp.dirtyRows, src, (_j, row) => row, 0, cp.dirtyRows.length);
+  }
+
+  private insertRange(gen: number, rows: ArrayLike<number>, src: RowSource, pos: (j: number, row: number) => number, from: number, to: number): void {
+    for (let a = from; a < to; a += SEGMENT_ROWS) {
+      const b = Math.min(to, a + SEGMENT_ROWS);
+      this.insertSegment.run(gen, b - a, encodeRowSegment(rows, src, pos, a, b));
     }
   }
 }

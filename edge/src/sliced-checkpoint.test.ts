@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { events, ingest, ingestHandedOver, node, snapshot, turn, uncommittedSegments } from './learner-test-fixture.js';
+
+const sliced = { checkpointSliceRows: 3, replayProb: 0.3, replayCapacity: 16 };
+
+describe('sliced learner checkpoints', () => {
+  it('a crash between slices resumes from the previous generation and ends as an uninterrupted run', async () => {
+    const crashed = node('a.db', sliced);
+    crashed.learner.start();
+    await ingest(crashed, events(0, 30));
+    expect(await crashed.learner.checkpointInSlices()).toBe(true);
+    await ingest(crashed, events(30, 45));
+    const pending = crashed.learner.checkpointInSlices();
+    await turn();
+    expect(uncommittedSegments(crashed.edb)).toBeGreaterThan(0);
+    crashed.learner.stop({ checkpoint: false }); // kill -9 between two slices
+    expect(await pending).toBe(false);
+    crashed.edb.close();
+
+    const restarted = node('a.db', sliced);
+    expect(restarted.learner.stats()).toMatchObject({ appliedSeq: 30, appliedCount: 30 });
+    restarted.learner.start();
+    await ingest(restarted, events(45, 60));
+    expect(await restarted.learner.checkpointInSlices()).toBe(true);
+    expect(uncommittedSegments(restarted.edb)).toBe(0);
+
+    const reference = node('b.db', sliced);
+    reference.learner.start();
+    await ingest(reference, events(0, 60));
+    expect(snapshot(restarted)).toEqual(snapshot(reference));
+  });
+
+  it('events learned while slices are written stay dirty and the next checkpoint writes them', async () => {
+    const n = node('c.db', { checkpointSliceRows: 2 });
+    n.learner.start();
+    await ingest(n, events(0, 20));
+    const first = n.learner.checkpointInSlices();
+    await ingest(n, events(20, 30));
+    expect(await first).toBe(true);
+    expect(n.learner.stats().checkpointSeq).toBe(20);
+    expect(await n.learner.checkpointInSlices()).toBe(true);
+    expect(n.learner.stats().checkpointSeq).toBe(30);
+    const live = snapshot(n);
+    n.learner.stop({ checkpoint: false });
+    n.edb.close();
+
+    const again = node('c.db');
+    again.learner.start();
+    expect(await again.learner.waitForApplied(30, 5000)).toBe(true);
+    expect(again.calls.size).toBe(0);
+    expect(snapshot(again)).toEqual(live);
+  });
+
+  it('a full checkpoint supersedes one being written in slices', async () => {
+    const n = node('d.db', { checkpointSliceRows: 1 });
+    n.learner.start();
+    await ingest(n, events(0, 25));
+    const pending = n.learner.checkpointInSlices();
+    await turn();
+    n.learner.checkpoint();
+    expect(await pending).toBe(false);
+    expect(uncommittedSegments(n.edb)).toBe(0);
+    const live = snapshot(n);
+    n.learner.stop({ checkpoint: false });
+    n.edb.close();
+    const again = node('d.db');
+    expect(again.learner.stats().appliedSeq).toBe(25);
+    expect(snapshot(again)).toEqual(live);
+  });
+
+  it('never writes back a user erased after the checkpoint was captured', async () => {
+    const n = node('e.db', { checkpointSliceRows: 2, replayCapacity: 100 });
+    n.learner.start();
+    await ingest(n, events(0, 14));
+    const pending = n.learner.checkpointInSlices();
+    n.edb.transaction(() => {
+      n.edb.events.deleteByUser('u1');
+      n.edb.users.erase('u1');
+      n.edb.replay.deleteByUser('u1');
+    });
+    n.learner.forgetUser('u1');
+    expect(await pending).toBe(true);
+    expect(n.edb.users.get('u1')).toBeUndefined();
+    expect(n.edb.users.get('u2')).toBeDefined();
+    expect(n.edb.replay.all().some((e) => e.user === 'u1')).toBe(false);
+  });
+
+  it('compacts: stored row entries stay within about twice the overlay, and reload is exact', async () => {
+    const n = node('f.db', { checkpointSliceRows: 7 });
+    n.learner.start();
+    let most = 0;
+    for (let i = 0; i < 40; i++) {
+      await ingest(n, events(i * 5, i * 5 + 5));
+      expect(await n.learner.checkpointInSlices()).toBe(true);
+      most = Math.max(most, n.edb.models.storedRows());
+    }
+    // 40 items: the overlay holds ≤ 40 rows; the floor of the rule is 1024 entries.
+    expect(most).toBeLessThanOrEqual(2 * 1024 + 40);
+    const live = snapshot(n);
+    n.learner.stop({ checkpoint: false });
+    n.edb.close();
+    expect(snapshot(node('f.db'))).toEqual(live);
+  });
+
+  it('learns handed-over events once each, reading the log only across a gap', async () => {
+    const n = node('g.db');
+    n.learner.start();
+    await ingestHandedOver(n, events(0, 10));
+    await ingest(n, events(10, 15)); // stored without handing over: a gap in the queued run
+    await ingestHandedOver(n, events(15, 25));
+    expect(n.learner.stats()).toMatchObject({ appliedCount: 25, appliedSeqSum: (25 * 26) / 2 });
+    expect([...n.calls.values()].every((c) => c === 1)).toBe(true);
+    expect(n.calls.size).toBe(25);
+    const reference = node('h.db');
+    reference.learner.start();
+    await ingest(reference, events(0, 25));
+    expect(snapshot(n)).toEqual(snapshot(reference));
+  });
+});
