@@ -6,7 +6,7 @@ import type { ModelHolder } from './model-holder.js';
 import { optimizerStateOf } from './model-state-access.js';
 import { DirtyRows } from './dirty-rows.js';
 import { ReplayReservoir } from './replay-reservoir.js';
-import { type CheckpointCapture, copyRows, SlicedCheckpoint } from './sliced-checkpoint.js';
+import { SlicedCheckpoint } from './sliced-checkpoint.js';
 import { SeqWaiters } from './seq-waiters.js';
 import { UserStateCache } from './user-state-cache.js';
 
@@ -23,7 +23,10 @@ export interface OnlineLearnerOptions {
   clock?: () => number;
   /** events read from the log per query (default 256) */
   batchSize?: number;
-  /** longest stretch of learning before yielding to the event loop, ms (default 4: a request waits at most that long) */
+  /**
+   * longest stretch of learning, or of checkpoint writing, before yielding to the event loop,
+   * ms (default 2: a request waits at most about that long)
+   */
   sliceMs?: number;
   /**
    * checkpoint after this many applied events … (default 100 000: bounds the replay after a
@@ -35,8 +38,8 @@ export interface OnlineLearnerOptions {
   /** … or this long after the first un-checkpointed one, ms (default 5000) */
   checkpointMs?: number;
   /**
-   * item rows a periodic checkpoint writes per event-loop turn (default 2048, ~3 ms at dim 64):
-   * periodic checkpoints are written in slices between requests (see sliced-checkpoint.ts)
+   * item rows per stored segment (default 512); a periodic checkpoint writes segments for up
+   * to `sliceMs` per event-loop turn, between requests (see sliced-checkpoint.ts)
    */
   checkpointSliceRows?: number;
   /** user states kept in memory (default 10 000) */
@@ -128,8 +131,8 @@ export class OnlineLearner {
   ) {
     this.opts = {
       seed: options.seed, clock: options.clock ?? Date.now, batchSize: options.batchSize ?? 256,
-      sliceMs: options.sliceMs ?? 4, checkpointEvents: options.checkpointEvents ?? 100_000,
-      checkpointMs: options.checkpointMs ?? 5000, checkpointSliceRows: options.checkpointSliceRows ?? 2048, maxCachedUsers: options.maxCachedUsers ?? 10_000,
+      sliceMs: options.sliceMs ?? 2, checkpointEvents: options.checkpointEvents ?? 100_000,
+      checkpointMs: options.checkpointMs ?? 5000, checkpointSliceRows: options.checkpointSliceRows ?? 512, maxCachedUsers: options.maxCachedUsers ?? 10_000,
       replayCapacity: options.replayCapacity ?? 1000, replayProb: options.replayProb ?? 0.05,
     };
     this.observer = options.observer;
@@ -237,7 +240,6 @@ export class OnlineLearner {
   forgetUser(user: string): void {
     this.cache.delete(user);
     this.reservoir.removeUser(user);
-    this.inflight?.forgetUser(user);
     const kept = this.queue.slice(this.queueHead).filter((ev) => ev.user !== user);
     this.queue.length = 0;
     this.queue.push(...kept);
@@ -285,18 +287,13 @@ export class OnlineLearner {
       this.edb.replay.put(this.reservoir.dirtyEntries());
       this.edb.config.set('learner.replaySeen', this.reservoir.seen);
     });
-    this.holder.pendingInstall = false;
-    this.dirtyRows.committed(counts, dirtyRows);
-    this.cache.clearDirty();
-    this.reservoir.clearDirty();
-    this.checkpointSeq = this.appliedSeq;
-    this.sinceCheckpoint = 0;
+    this.checkpointed(dirtyRows, counts);
     this.observer?.checkpointed?.({ ms: performance.now() - started, rows: dirtyRows.length, users: users.length });
   }
 
   private readonly tick = (): void => {
     this.scheduled = false;
-    if (!this.running) return;
+    if (!this.running || this.inflight) return; // a sliced checkpoint is being written: it wakes us
     const start = performance.now();
     let more = false;
     try {
@@ -459,68 +456,78 @@ export class OnlineLearner {
     return this.inflight?.settled ?? Promise.resolve(true);
   }
 
-  /** Captures the state now and starts writing it in slices between event-loop turns. */
+  /**
+   * Starts writing the state as it is now in slices between event-loop turns. Learning pauses
+   * until it is committed (or superseded), so nothing needs copying: ingest goes on, and the
+   * learner catches up afterwards.
+   */
   private beginSliced(): void {
     if (this.inflight || !this.edb.db.open) return;
     const started = performance.now();
     const { model } = this.holder;
     const counts = model.tracker.counts;
     const { rows, compact } = this.rowsToWrite(counts);
-    const users = this.cache.captureDirty();
-    const replay = this.reservoir.captureDirty();
-    if (rows.length === 0 && users.users.size === 0 && replay.entries.length === 0 && this.checkpointSeq === this.appliedSeq) return;
+    if (rows.length === 0 && this.cache.dirtyCount === 0 && this.checkpointSeq === this.appliedSeq) return;
     const opt = optimizerStateOf(model);
-    const d = model.config.dim;
     const w = model.weights;
-    const capture: CheckpointCapture = {
-      gen: this.edb.models.nextGeneration(), rows, dim: d, compact, countsAtCapture: counts.slice(),
-      ...copyRows(rows, d, { emb: w.itemEmb, bias: w.itemBias, accum: opt.itemAccum, counts }),
-      header: {
-        adapter: w.adapter.slice(), adapterAccum: opt.adapterAccum.slice(), adapterCount: model.tracker.adapterCount,
-        samples: model.tracker.samples, appliedSeq: this.appliedSeq, appliedCount: this.appliedCount, appliedSeqSum: this.appliedSeqSum,
-      },
-      users: users.users, usersEpoch: users.epoch, replay: replay.entries, replayEpoch: replay.epoch, replaySeen: this.reservoir.seen,
-    };
-    const writer = new SlicedCheckpoint(capture, this.edb, this.opts.checkpointSliceRows);
+    const writer = new SlicedCheckpoint({
+      gen: this.edb.models.nextGeneration(), rows, compact,
+      items: { dim: model.config.dim, emb: w.itemEmb, bias: w.itemBias, accum: opt.itemAccum, counts },
+      header: () => ({
+        adapter: w.adapter, adapterAccum: opt.adapterAccum, adapterCount: model.tracker.adapterCount, samples: model.tracker.samples,
+        appliedSeq: this.appliedSeq, appliedCount: this.appliedCount, appliedSeqSum: this.appliedSeqSum,
+      }),
+      users: () => this.cache.dirtyEntries(),
+      replay: () => this.reservoir.dirtyEntries(),
+      replaySeen: () => this.reservoir.seen,
+    }, this.edb, this.opts.checkpointSliceRows);
     this.inflight = writer;
-    this.sinceCheckpoint = 0;
     let busyMs = performance.now() - started;
     const step = (): void => {
       if (writer.cancelled || !this.edb.db.open) return writer.settle(false);
       const t = performance.now();
+      let users = 0;
       try {
-        if (!writer.writeSlice()) {
+        if (!writer.writeSlice(this.opts.sliceMs)) {
           busyMs += performance.now() - t;
           setImmediate(step);
           return;
         }
-        writer.commit(this.opts.clock());
+        users = writer.commit(this.opts.clock());
       } catch (e) {
         this.logger?.error({ err: e }, 'checkpoint failed; the next one writes it again');
         this.inflight = null;
         writer.settle(false);
-        this.sinceCheckpoint = Math.max(1, this.sinceCheckpoint);
         this.armTimer(this.opts.checkpointMs);
+        this.notify();
         return;
       }
       busyMs += performance.now() - t;
       this.inflight = null;
-      this.dirtyRows.committed(capture.countsAtCapture, capture.rows);
-      this.cache.clearDirtyUpTo(capture.usersEpoch, capture.users.keys());
-      this.reservoir.clearDirtyUpTo(capture.replayEpoch, capture.replay);
-      this.checkpointSeq = capture.header.appliedSeq;
-      this.observer?.checkpointed?.({ ms: busyMs, rows: capture.rows.length, users: capture.users.size });
+      this.checkpointed(rows, counts);
+      this.observer?.checkpointed?.({ ms: busyMs, rows: rows.length, users });
       writer.settle(true);
+      this.notify();
     };
     setImmediate(step);
   }
 
+  /** Bookkeeping after a committed checkpoint of `rows`. */
+  private checkpointed(rows: readonly number[], counts: Uint32Array): void {
+    this.holder.pendingInstall = false;
+    this.dirtyRows.committed(counts, rows);
+    this.cache.clearDirty();
+    this.reservoir.clearDirty();
+    this.checkpointSeq = this.appliedSeq;
+    this.sinceCheckpoint = 0;
+  }
+
   private cancelSliced(): void {
-    if (this.inflight) {
-      this.inflight.cancelled = true;
-      this.inflight.settle(false);
-    }
+    if (!this.inflight) return;
+    this.inflight.cancelled = true;
+    this.inflight.settle(false);
     this.inflight = null;
+    this.notify(); // learning was paused for it
   }
 
   private armTimer(ms: number): void {

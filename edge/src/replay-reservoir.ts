@@ -17,9 +17,7 @@ export type ReplaySample = Omit<ReplayEntry, 'slot'>;
  */
 export class ReplayReservoir {
   private readonly slots: (ReplaySample | null)[] = [];
-  /** changed slots, each with the epoch of its latest change */
-  private readonly dirtySlots = new Map<number, number>();
-  private epoch = 0;
+  private readonly dirtySlots = new Set<number>();
   /** events offered so far (algorithm R's n) */
   seen = 0;
 
@@ -44,7 +42,7 @@ export class ReplayReservoir {
     }
     if (slot < 0) return;
     this.slots[slot] = { ...sample };
-    this.dirtySlots.set(slot, ++this.epoch);
+    this.dirtySlots.add(slot);
   }
 
   /** A uniformly chosen slot's sample; undefined when that slot is empty. */
@@ -77,21 +75,11 @@ export class ReplayReservoir {
   /** Slots changed since the last `clearDirty`, ready for the replay store. */
   dirtyEntries(): ReplayEntry[] {
     const out: ReplayEntry[] = [];
-    for (const slot of this.dirtySlots.keys()) {
+    for (const slot of this.dirtySlots) {
       const s = this.slots[slot];
       if (s) out.push({ slot, ...s });
     }
     return out;
-  }
-
-  /** `dirtyEntries` and the epoch they were taken at (see `clearDirtyUpTo`). */
-  captureDirty(): { epoch: number; entries: ReplayEntry[] } {
-    return { epoch: this.epoch, entries: this.dirtyEntries() };
-  }
-
-  /** Marks clean the captured slots not changed after `epoch`. */
-  clearDirtyUpTo(epoch: number, entries: readonly ReplayEntry[]): void {
-    for (const e of entries) if ((this.dirtySlots.get(e.slot) ?? Infinity) <= epoch) this.dirtySlots.delete(e.slot);
   }
 
   clearDirty(): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { events, ingest, ingestHandedOver, node, snapshot, turn, uncommittedSegments } from './learner-test-fixture.js';
 
-const sliced = { checkpointSliceRows: 3, replayProb: 0.3, replayCapacity: 16 };
+const sliced = { checkpointSliceRows: 3, sliceMs: 0, replayProb: 0.3, replayCapacity: 16 };
 
 describe('sliced learner checkpoints', () => {
   it('a crash between slices resumes from the previous generation and ends as an uninterrupted run', async () => {
@@ -30,13 +30,17 @@ describe('sliced learner checkpoints', () => {
     expect(snapshot(restarted)).toEqual(snapshot(reference));
   });
 
-  it('events learned while slices are written stay dirty and the next checkpoint writes them', async () => {
-    const n = node('c.db', { checkpointSliceRows: 2 });
+  it('pauses learning while slices are written; what arrives meanwhile is learned after and written by the next one', async () => {
+    const n = node('c.db', { checkpointSliceRows: 2, sliceMs: 0 });
     n.learner.start();
     await ingest(n, events(0, 20));
     const first = n.learner.checkpointInSlices();
-    await ingest(n, events(20, 30));
+    n.edb.events.insertBatch(events(20, 30), 0);
+    n.learner.notify();
+    await turn();
+    expect(n.learner.stats().appliedSeq).toBe(20);
     expect(await first).toBe(true);
+    expect(await n.learner.waitForApplied(30, 5000)).toBe(true);
     expect(n.learner.stats().checkpointSeq).toBe(20);
     expect(await n.learner.checkpointInSlices()).toBe(true);
     expect(n.learner.stats().checkpointSeq).toBe(30);
@@ -52,7 +56,7 @@ describe('sliced learner checkpoints', () => {
   });
 
   it('a full checkpoint supersedes one being written in slices', async () => {
-    const n = node('d.db', { checkpointSliceRows: 1 });
+    const n = node('d.db', { checkpointSliceRows: 1, sliceMs: 0 });
     n.learner.start();
     await ingest(n, events(0, 25));
     const pending = n.learner.checkpointInSlices();
@@ -69,7 +73,7 @@ describe('sliced learner checkpoints', () => {
   });
 
   it('never writes back a user erased after the checkpoint was captured', async () => {
-    const n = node('e.db', { checkpointSliceRows: 2, replayCapacity: 100 });
+    const n = node('e.db', { checkpointSliceRows: 2, sliceMs: 0, replayCapacity: 100 });
     n.learner.start();
     await ingest(n, events(0, 14));
     const pending = n.learner.checkpointInSlices();
@@ -86,7 +90,7 @@ describe('sliced learner checkpoints', () => {
   });
 
   it('compacts: stored row entries stay within about twice the overlay, and reload is exact', async () => {
-    const n = node('f.db', { checkpointSliceRows: 7 });
+    const n = node('f.db', { checkpointSliceRows: 7, sliceMs: 0 });
     n.learner.start();
     let most = 0;
     for (let i = 0; i < 40; i++) {

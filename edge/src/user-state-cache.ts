@@ -14,9 +14,7 @@ import type { UserState } from '@edgerec/services/model';
  */
 export class UserStateCache {
   private readonly entries = new Map<string, UserState>();
-  /** dirty users, each with the epoch of its latest change (see `captureDirty`) */
-  private readonly dirty = new Map<string, number>();
-  private epoch = 0;
+  private readonly dirty = new Set<string>();
 
   constructor(readonly capacity: number) {
     if (!(capacity >= 1)) throw new RangeError('user cache capacity must be ≥ 1');
@@ -51,7 +49,7 @@ export class UserStateCache {
   }
 
   markDirty(user: string): void {
-    this.dirty.set(user, ++this.epoch);
+    this.dirty.add(user);
   }
 
   /** Drops a user whatever its state (erasure). */
@@ -61,25 +59,10 @@ export class UserStateCache {
   }
 
   *dirtyEntries(): IterableIterator<[string, UserState]> {
-    for (const user of this.dirty.keys()) {
+    for (const user of this.dirty) {
       const s = this.entries.get(user);
       if (s) yield [user, s];
     }
-  }
-
-  /**
-   * Copies of the dirty states and the epoch they were taken at, for a checkpoint written
-   * later: the users stay dirty (so not evictable) until `clearDirtyUpTo(epoch, …)`.
-   */
-  captureDirty(): { epoch: number; users: Map<string, UserState> } {
-    const users = new Map<string, UserState>();
-    for (const [user, s] of this.dirtyEntries()) users.set(user, { vec: s.vec.slice(), accum: s.accum, recent: s.recent.slice() });
-    return { epoch: this.epoch, users };
-  }
-
-  /** Marks clean the `users` not changed after `epoch` (their captured state was committed). */
-  clearDirtyUpTo(epoch: number, users: Iterable<string>): void {
-    for (const user of users) if ((this.dirty.get(user) ?? Infinity) <= epoch) this.dirty.delete(user);
   }
 
   clearDirty(): void {

@@ -268,7 +268,7 @@ export class FaultCluster {
           .all(JSON.stringify(ids)) as { id: string; n: number }[];
         expect(stored.length, `${id}: acked events stored`).toBe(ids.length);
         expect(stored.every((s) => s.n === 1)).toBe(true);
-        const m = edb.prepare('SELECT version, num_items AS n, dim, base FROM model_state').get() as { version: number; n: number; dim: number; base: Buffer };
+        const m = edb.prepare('SELECT version, num_items AS n, dim, (SELECT weights FROM model_base) AS base FROM model_state').get() as { version: number; n: number; dim: number; base: Buffer };
         expect(m.version, `${id}: stored model version`).toBe(version);
         const artifact = this.centralDb((db) => (db.prepare('SELECT artifact FROM model_registry WHERE version = ?').get(version) as { artifact: Buffer }).artifact);
         expect(Buffer.compare(m.base, weightsBlob(decodeSnapshot(artifact))), `${id}: installed weights are central's v${version}`).toBe(0);

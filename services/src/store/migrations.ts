@@ -152,7 +152,7 @@ export const EDGE_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    name: 'model rows as checkpoint segments',
+    name: 'model rows as checkpoint segments; base weights in their own table',
     up: `
       -- A checkpoint stores its item rows as a few packed segments of one generation; the
       -- generation counts once model_state.committed_gen reaches it, so a checkpoint can write
@@ -166,6 +166,11 @@ export const EDGE_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX model_segments_gen ON model_segments (gen);
       ALTER TABLE model_state ADD COLUMN committed_gen INTEGER NOT NULL DEFAULT 0;
+      -- The base blob (12.8 MB at 50k × 64) made every UPDATE of the small model_state row,
+      -- i.e. every checkpoint, rewrite it, and every read of a later column walk it.
+      CREATE TABLE model_base (id INTEGER PRIMARY KEY CHECK (id = 1), weights BLOB NOT NULL);
+      INSERT INTO model_base (id, weights) SELECT 1, base FROM model_state WHERE id = 1;
+      ALTER TABLE model_state DROP COLUMN base;
     `,
   },
 ];

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelWeights } from '../model/weights.js';
 import { type EdgeDatabase, openEdgeDatabase } from './edge-database.js';
-import type { ModelCheckpoint, ModelMeta } from './model-store.js';
+import { EDGE_MIGRATIONS, migrate } from './migrations.js';
+import { type ModelCheckpoint, type ModelMeta, weightsBlob } from './model-store.js';
+import { openDatabase } from './open-database.js';
 
 let dir: string;
 let edb: EdgeDatabase;
@@ -143,5 +145,33 @@ describe('ModelStore generations', () => {
     const loaded = committedLoad();
     expect(Array.from(loaded.overlay.rows)).toEqual([1, 2]);
     expect(loaded.meta.appliedSeq).toBe(7);
+  });
+});
+
+describe('ModelStore on a file from before segments (schema 5)', () => {
+  it('keeps the base, the per-row overlay and the watermark through migration 6, and checkpoints on top', () => {
+    edb.close();
+    rmSync(path(), { force: true });
+    const old = openDatabase(path());
+    migrate(old, EDGE_MIGRATIONS.filter((m) => m.version <= 5));
+    const base = weights(1);
+    old.prepare(`INSERT INTO model_state (id, version, parent, num_items, dim, config, base, adapter, adapter_accum, adapter_count,
+      samples, applied_seq, applied_count, applied_seq_sum, last_sync_at, updated_at)
+      VALUES (1, 2, 1, ?, ?, '{}', ?, ?, ?, 4, 9, 7, 7, 28, 5, 0)`)
+      .run(N, D, weightsBlob(base), Buffer.from(base.adapter.buffer), Buffer.from(new Float64Array(3).buffer));
+    old.prepare('INSERT INTO model_rows (row, emb, bias, accum, count) VALUES (3, ?, 0.5, 0.25, 6)').run(Buffer.from(new Float32Array([7, 8, 9]).buffer));
+    old.close();
+
+    edb = openEdgeDatabase(path());
+    const loaded = edb.models.load()!;
+    expect(loaded.base).toEqual(base);
+    expect(loaded.meta).toMatchObject({ version: 2, appliedSeq: 7, appliedSeqSum: 28, lastSyncAt: 5 });
+    expect(Array.from(loaded.overlay.rows)).toEqual([3]);
+    expect(Array.from(loaded.overlay.emb)).toEqual([7, 8, 9]);
+    const w = weights(2);
+    edb.models.checkpoint(checkpoint(w, [1], 8), 1);
+    const after = edb.models.load()!;
+    expect(Array.from(after.overlay.rows)).toEqual([1, 3]);
+    expect(after.base).toEqual(base);
   });
 });

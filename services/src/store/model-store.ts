@@ -87,7 +87,7 @@ export function weightsOfBlob(blob: Uint8Array, numItems: number, dim: number): 
 }
 
 interface StateRow {
-  version: number; parent: number | null; num_items: number; dim: number; config: string; base: Buffer;
+  version: number; parent: number | null; num_items: number; dim: number; config: string; base: Buffer | null;
   adapter: Buffer; adapter_accum: Buffer; adapter_count: number; samples: number; applied_seq: number;
   applied_count: number; applied_seq_sum: number; last_sync_at: number | null; committed_gen: number;
 }
@@ -119,6 +119,7 @@ const header = (cp: ModelCheckpoint): CheckpointHeader => ({
 export class ModelStore {
   private readonly getState;
   private readonly putState;
+  private readonly putBase;
   private readonly clearLegacyRows;
   private readonly allLegacyRows;
   private readonly insertSegment;
@@ -132,14 +133,17 @@ export class ModelStore {
   private readonly setSync;
   private readonly installTx;
   private readonly checkpointTx;
+  /** reused encoding buffer (bound blobs are copied by SQLite) */
+  private scratch = new ArrayBuffer(0);
 
   constructor(db: Db) {
-    this.getState = db.prepare('SELECT * FROM model_state WHERE id = 1');
-    this.putState = db.prepare(`INSERT OR REPLACE INTO model_state (id, version, parent, num_items, dim, config, base,
+    this.getState = db.prepare('SELECT s.*, b.weights AS base FROM model_state s LEFT JOIN model_base b ON b.id = 1 WHERE s.id = 1');
+    this.putState = db.prepare(`INSERT OR REPLACE INTO model_state (id, version, parent, num_items, dim, config,
       adapter, adapter_accum, adapter_count, samples, applied_seq, applied_count, applied_seq_sum, last_sync_at, updated_at,
       committed_gen)
-      VALUES (1, @version, @parent, @numItems, @dim, @config, @base, @adapter, @adapterAccum, @adapterCount, @samples,
+      VALUES (1, @version, @parent, @numItems, @dim, @config, @adapter, @adapterAccum, @adapterCount, @samples,
       @appliedSeq, @appliedCount, @appliedSeqSum, @lastSyncAt, @now, 1)`);
+    this.putBase = db.prepare('INSERT OR REPLACE INTO model_base (id, weights) VALUES (1, ?)');
     this.clearLegacyRows = db.prepare('DELETE FROM model_rows');
     this.allLegacyRows = db.prepare('SELECT row, emb, bias, accum, count FROM model_rows ORDER BY row');
     this.insertSegment = db.prepare('INSERT INTO model_segments (gen, rows, data) VALUES (?, ?, ?)');
@@ -155,8 +159,9 @@ export class ModelStore {
       applied_seq_sum = @appliedSeqSum, updated_at = @now, committed_gen = @gen WHERE id = 1`);
     this.setSync = db.prepare('UPDATE model_state SET last_sync_at = ? WHERE id = 1');
     this.installTx = db.transaction((meta: ModelMeta, base: ModelWeights, cp: ModelCheckpoint, now: number) => {
+      this.putBase.run(weightsBlob(base));
       this.putState.run({
-        ...meta, config: JSON.stringify(meta.config), base: weightsBlob(base), adapter: blobOf(cp.weights.adapter),
+        ...meta, config: JSON.stringify(meta.config), adapter: blobOf(cp.weights.adapter),
         adapterAccum: blobOf(cp.adapterAccum), adapterCount: cp.adapterCount, samples: cp.samples,
         appliedSeq: cp.appliedSeq, appliedCount: cp.appliedCount, appliedSeqSum: cp.appliedSeqSum, now,
       });
@@ -174,7 +179,7 @@ export class ModelStore {
 
   /** True once a model has been installed. */
   exists(): boolean {
-    return this.getState.get() !== undefined;
+    return this.committedGen.get() !== undefined;
   }
 
   /**
@@ -239,6 +244,7 @@ export class ModelStore {
   load(): LoadedModel | undefined {
     const s = this.getState.get() as StateRow | undefined;
     if (!s) return undefined;
+    if (!s.base) throw new Error('model_state has no base weights (model_base is empty)');
     const meta: ModelMeta = {
       version: s.version, parent: s.parent, numItems: s.num_items, dim: s.dim, config: JSON.parse(s.config),
       lastSyncAt: s.last_sync_at, adapterCount: s.adapter_count, samples: s.samples,
@@ -278,7 +284,9 @@ export class ModelStore {
   private insertRange(gen: number, rows: ArrayLike<number>, src: RowSource, pos: (j: number, row: number) => number, from: number, to: number): void {
     for (let a = from; a < to; a += SEGMENT_ROWS) {
       const b = Math.min(to, a + SEGMENT_ROWS);
-      this.insertSegment.run(gen, b - a, encodeRowSegment(rows, src, pos, a, b));
+      const bytes = 4 * (4 + (b - a) * (4 + src.dim));
+      if (this.scratch.byteLength < bytes) this.scratch = new ArrayBuffer(bytes);
+      this.insertSegment.run(gen, b - a, encodeRowSegment(rows, src, pos, a, b, this.scratch));
     }
   }
 }

@@ -36,19 +36,23 @@ export const SEGMENT_ROWS = 8192;
 
 /**
  * Packs rows `rows[from..to)`; their values are read at index `pos(j)` of `src` (the row
- * itself for the live model, `j` for a compact snapshot).
+ * itself for the live model, `j` for a compact snapshot). With `scratch` large enough the
+ * result is a view of it, valid until the next call (SQLite copies a bound blob): no
+ * allocation per segment, which kept triggering garbage collections mid-checkpoint.
  *
  * @example
  * const blob = encodeRowSegment([3, 9], { dim: 64, emb, bias, accum, counts }, (j, row) => row);
  */
 export function encodeRowSegment(
   rows: ArrayLike<number>, src: RowSource, pos: (j: number, row: number) => number, from = 0, to = rows.length,
+  scratch?: ArrayBuffer,
 ): Buffer {
   const n = to - from;
   const d = src.dim;
-  const buf = new ArrayBuffer(4 * (HEADER_WORDS + 4 * n + n * d));
-  const u32 = new Uint32Array(buf);
-  const f32 = new Float32Array(buf);
+  const words = HEADER_WORDS + 4 * n + n * d;
+  const buf = scratch && scratch.byteLength >= 4 * words ? scratch : new ArrayBuffer(4 * words);
+  const u32 = new Uint32Array(buf, 0, words);
+  const f32 = new Float32Array(buf, 0, words);
   u32[0] = MAGIC;
   u32[1] = FORMAT;
   u32[2] = n;
@@ -65,9 +69,10 @@ export function encodeRowSegment(
     f32[oBias + j] = src.bias[p];
     f32[oAccum + j] = src.accum[p];
     u32[oCounts + j] = src.counts[p];
-    f32.set(src.emb.subarray(p * d, (p + 1) * d), oEmb + j * d);
+    const emb = src.emb;
+    for (let k = 0, a = p * d, b = oEmb + j * d; k < d; k++) f32[b + k] = emb[a + k];
   }
-  return Buffer.from(buf);
+  return Buffer.from(buf, 0, 4 * words);
 }
 
 /** Unpacks a segment; throws on a blob that is not one (wrong magic, format, dim or length). */
