@@ -400,7 +400,9 @@ export class OnlineLearner {
         state = this.edb.users.get(ev.user) ?? model.newUser(next);
         this.cache.set(ev.user, state);
       }
-      const seen = new Set(state.recent);
+      const recent = state.recent;
+      // A scan of the ≤ historyLen recent items: building a Set per event cost more than it saved.
+      const seen = { has: (item: number) => recent.includes(item) };
       model.learnOne({ user: state, item: ev.itemIdx, weight: ev.weight, seen }, next);
       if (this.opts.replayProb > 0 && next() < this.opts.replayProb) this.replayOne(next);
       this.reservoir.offer({ user: ev.user, itemIdx: ev.itemIdx, weight: ev.weight }, next);
