@@ -2,6 +2,7 @@ import type { ModelConfig } from '@edgerec/services/model';
 import { SeededRandom } from '@edgerec/services/data';
 import type { EdgeDatabase } from '@edgerec/services/store';
 import { pino, type Logger } from 'pino';
+import { createEdgeAnn, type AnnOptions, type AnnServing } from './ann/index.js';
 import { createEdgeMetrics, type EdgeMetrics } from './edge-metrics.js';
 import { EventIngestor } from './event-ingestor.js';
 import { loadOrCreateModel } from './model-bootstrap.js';
@@ -29,6 +30,8 @@ export interface EdgeCoreOptions {
   clock?: () => number;
   logger?: Logger;
   sync?: SyncClient;
+  /** top-k through an HNSW index (built in a worker) from `ann.minItems` items (default 1M; 0 = never) */
+  ann?: AnnOptions;
 }
 
 /** Everything an edge app serves from, wired together (no HTTP, no port). */
@@ -45,6 +48,8 @@ export interface EdgeCore {
   logger: Logger;
   clock: () => number;
   sync: SyncClient;
+  /** the ANN serving (absent with `ann.minItems` 0); `close` stops its build worker */
+  ann?: AnnServing;
   startedAt: number;
   /** erases a user's events, private vector and replay slots (idempotent) */
   eraseUser(user: string): void;
@@ -73,10 +78,12 @@ export function createEdgeCore(opts: EdgeCoreOptions): EdgeCore {
     logger.warn({ numItems: holder.numItems, dim: holder.model.config.dim }, 'database model differs from --items/--dim; using the database');
   }
   let learner: OnlineLearner | undefined;
+  let ann: AnnServing | undefined;
   const metrics = createEdgeMetrics({
     lagEvents: () => Math.max(0, edb.db.open ? edb.events.maxSeq() - (learner?.applied ?? 0) : 0),
     outboxEntries: () => (edb.db.open ? edb.outbox.stats().entries : 0),
     modelVersion: () => holder.version,
+    ann: () => ann?.status(),
   });
   learner = new OnlineLearner(edb, holder, boot.watermark, boot.overlayRows, {
     ...opts.learner, seed: opts.seed, clock, logger,
@@ -100,14 +107,15 @@ export function createEdgeCore(opts: EdgeCoreOptions): EdgeCore {
     limiter: new PerUserRateLimiter(opts.rateLimit ?? { perSecond: 50, burst: 100 }, clock),
     idempotencyTtlMs: opts.idempotencyTtlMs,
   });
+  ann = createEdgeAnn({ holder, db: edb.db, options: opts.ann, logger, metrics });
   const recommender = new RecommendationService({
-    edb, holder, learner, popularity, rng: new SeededRandom(opts.seed ^ 0x5eed).nextFloat,
+    edb, holder, learner, popularity, rng: new SeededRandom(opts.seed ^ 0x5eed).nextFloat, ann,
   });
   let ready = true;
   learner.start();
   return {
     nodeId: opts.nodeId, region: opts.region, edb, holder, learner, ingestor, recommender, popularity, metrics, logger,
-    clock, sync: opts.sync ?? noopSyncClient, startedAt: clock(),
+    clock, sync: opts.sync ?? noopSyncClient, startedAt: clock(), ann,
     get ready() {
       return ready && edb.db.open;
     },
@@ -124,6 +132,7 @@ export function createEdgeCore(opts: EdgeCoreOptions): EdgeCore {
     close(): void {
       if (!ready) return;
       ready = false;
+      void ann?.close(); // the build worker stops at its next insert; the process waits for it, never kills it mid-call
       l.stop({ checkpoint: true });
       edb.close();
     },

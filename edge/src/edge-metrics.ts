@@ -1,10 +1,20 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** What the ANN gauges read (AnnServing.status() fits). */
+export interface AnnGaugeSource {
+  ready: boolean;
+  building: boolean;
+  indexedRows: number;
+  changedRows: number;
+}
+
 /** Live values the gauges read at scrape time. */
 export interface MetricSources {
   lagEvents: () => number;
   outboxEntries: () => number;
   modelVersion: () => number;
+  /** the ANN serving's state; absent or null = no index (gauges read 0) */
+  ann?: () => AnnGaugeSource | null | undefined;
 }
 
 /** The Prometheus metrics of one edge app, on a registry of its own (so apps in one process don't collide). */
@@ -17,6 +27,11 @@ export interface EdgeMetrics {
   learnerLag: Histogram;
   learnerApplied: Counter;
   checkpointDuration: Histogram;
+  /** worker time of each HNSW build */
+  annBuildSeconds: Histogram;
+  /** event-loop time blocked while a built index is loaded */
+  annLoadBlockSeconds: Histogram;
+  annBuilds: Counter<'result'>;
 }
 
 /**
@@ -53,6 +68,16 @@ export function createEdgeMetrics(sources: MetricSources): EdgeMetrics {
     checkpointDuration: new Histogram({
       name: 'edgerec_learner_checkpoint_seconds', help: 'Duration of learner checkpoints', buckets: latencyBuckets, registers,
     }),
+    annBuildSeconds: new Histogram({
+      name: 'edgerec_ann_build_seconds', help: 'Worker-thread time of an HNSW index build',
+      buckets: [0.1, 1, 5, 15, 30, 60, 120, 300, 600, 1200, 2400, 3600], registers,
+    }),
+    annLoadBlockSeconds: new Histogram({
+      name: 'edgerec_ann_load_block_seconds', help: 'Event-loop time blocked while loading a built HNSW index', buckets: latencyBuckets, registers,
+    }),
+    annBuilds: new Counter({
+      name: 'edgerec_ann_builds_total', help: 'HNSW index builds by result (ok, failed)', labelNames: ['result'] as const, registers,
+    }),
   };
   new Gauge({
     name: 'edgerec_learner_lag_events', help: 'Committed events not yet applied by the learner', registers,
@@ -70,6 +95,31 @@ export function createEdgeMetrics(sources: MetricSources): EdgeMetrics {
     name: 'edgerec_model_version', help: 'Global model version being served', registers,
     collect() {
       this.set(sources.modelVersion());
+    },
+  });
+  const ann = () => sources.ann?.() ?? null;
+  new Gauge({
+    name: 'edgerec_ann_ready', help: '1 when top-k is served through the HNSW index (with exact re-rank), 0 on the exact scan', registers,
+    collect() {
+      this.set(ann()?.ready ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'edgerec_ann_building', help: '1 while an HNSW index build runs', registers,
+    collect() {
+      this.set(ann()?.building ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'edgerec_ann_index_rows', help: 'Item rows in the served HNSW index', registers,
+    collect() {
+      this.set(ann()?.indexedRows ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'edgerec_ann_index_changed_rows', help: 'Age of the served HNSW index: rows changed since its build (all after a model swap)', registers,
+    collect() {
+      this.set(ann()?.changedRows ?? 0);
     },
   });
   return metrics;

@@ -30,6 +30,8 @@ export interface EdgeNodeOptions {
   rateLimit?: EdgeCoreOptions['rateLimit'];
   modelConfig?: EdgeCoreOptions['modelConfig'];
   sync?: SyncClient;
+  /** HNSW serving for large catalogs (`--ann-min-items`); the index file is written next to `dbPath` */
+  ann?: EdgeCoreOptions['ann'];
 }
 
 /** A running edge node. */
@@ -59,7 +61,7 @@ export async function startEdgeNode(opts: EdgeNodeOptions): Promise<EdgeNode> {
   try {
     core = createEdgeCore({
       edb, nodeId: opts.id, region: opts.region, seed: opts.seed ?? 1, numItems: opts.numItems, dim: opts.dim,
-      logger, learner: opts.learner, rateLimit: opts.rateLimit, modelConfig: opts.modelConfig, sync: opts.sync,
+      logger, learner: opts.learner, rateLimit: opts.rateLimit, modelConfig: opts.modelConfig, sync: opts.sync, ann: opts.ann,
     });
   } catch (e) {
     edb.close();

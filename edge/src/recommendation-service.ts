@@ -3,6 +3,7 @@ import type { EdgeDatabase } from '@edgerec/services/store';
 import type { ModelHolder } from './model-holder.js';
 import type { OnlineLearner } from './online-learner.js';
 import type { PopularityIndex } from './popularity-index.js';
+import type { AnnServing } from './ann/ann-serving.js';
 
 export interface RecommendationServiceDeps {
   edb: EdgeDatabase;
@@ -15,11 +16,14 @@ export interface RecommendationServiceDeps {
   perfNow?: () => number;
   /** size of the popular-ish pool exploration draws from (default 200) */
   explorePool?: number;
+  /** large catalogs: top-k through an HNSW index with exact re-rank once it is built (else the model's scan) */
+  ann?: Pick<AnnServing, 'topK'>;
 }
 
 /**
- * Top-k for a user. A user the learner knows gets the model's exact top-k over the whole
- * catalog (seen items excluded, optional "because you interacted with X"); a user it does
+ * Top-k for a user. A user the learner knows gets the model's top-k over the whole catalog
+ * (seen items excluded, optional "because you interacted with X"): the scan, or for a large
+ * catalog with `ann` the HNSW candidates re-ranked by the live weights; a user it does
  * not know yet gets the local popularity list with `coldStart: true`. With `explore = ε`
  * each slot is, with probability ε, given to a random unseen item from the popularity
  * pool instead (ε-greedy), flagged `explore: true`.
@@ -46,7 +50,7 @@ export class RecommendationService {
     if (k === 0) {
       picks = [];
     } else if (state) {
-      picks = model.topK(state, k, seen, state.recent);
+      picks = this.deps.ann ? this.deps.ann.topK(state, k, seen, state.recent) : model.topK(state, k, seen, state.recent);
     } else {
       picks = popularity.top(k, seen).map((item) => ({ item, score: popularity.count(item) }));
     }

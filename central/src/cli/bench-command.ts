@@ -100,6 +100,29 @@ const benches: Record<string, BenchRunner> = {
       buckets: f.buckets, replay: f.replay, proxMu: f['prox-mu'], accumDecay: f['accum-decay'],
     });
   },
+  async ann(argv) {
+    const f = parseFlags(
+      argv,
+      flagSpec(['items', 'dim', 'queries', 'm', 'ef-construction', 'ef-search', 'rerank', 'changed-rows', 'seed']),
+      z.object({
+        items: num.optional(),
+        dim: num.optional(),
+        queries: num.optional(),
+        m: num.optional(),
+        'ef-construction': num.optional(),
+        'ef-search': num.optional(),
+        rerank: num.optional(),
+        'changed-rows': z.coerce.number().int().min(0).optional(),
+        seed: num.optional(),
+        json: z.boolean().optional(),
+      }),
+    );
+    const { runAnnServingBench } = await import('@edgerec/edge/bench/ann-serving-bench');
+    return runAnnServingBench({
+      items: f.items, dim: f.dim, queries: f.queries, m: f.m, efConstruction: f['ef-construction'], efSearch: f['ef-search'],
+      rerank: f.rerank, changedRows: f['changed-rows'], seed: f.seed,
+    });
+  },
   async exploration(argv) {
     const f = parseFlags(
       argv,

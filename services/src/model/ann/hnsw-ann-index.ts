@@ -3,6 +3,7 @@ import type { HierarchicalNSW } from 'hnswlib-node';
 import type { ScoredItem } from '../top-k.js';
 import type { ModelWeights } from '../weights.js';
 import { augmentedQuery, augmentedRow, type AnnIndex } from './ann-index.js';
+import { hnswLayout, mipsBound, mipsSlack, rowNorm2, type HnswSpace } from './index-rows.js';
 
 export interface HnswOptions {
   /**
@@ -14,7 +15,7 @@ export interface HnswOptions {
    * lower than it should (counted in `normOverflows`: rebuild, e.g. on the next model swap).
    * 'ip': hnswlib's inner-product space over `[E_i, b_i]`·`[q, 1]` directly.
    */
-  space?: 'ip' | 'l2-mips';
+  space?: HnswSpace;
   /** M = largest row norm at build × this (l2-mips only; default 1.2) */
   normHeadroom?: number;
   /** graph degree (hnswlib M; default 16) */
@@ -36,12 +37,63 @@ let hnswModule: HnswModule | undefined;
 function loadHnsw(): HnswModule {
   if (!hnswModule) {
     try {
-      hnswModule = createRequire(import.meta.url)('hnswlib-node') as HnswModule;
+      hnswModule = createRequire(import.meta.url)(hnswlibPath()) as HnswModule;
     } catch (e) {
       throw new Error(`hnswlib-node is not installed or its native addon is not built: ${(e as Error).message}`);
     }
   }
   return hnswModule;
+}
+
+/**
+ * Loads the native addon now (a one-time ~5 ms dlopen) rather than inside the first load
+ * or build that needs it; throws when it is missing.
+ *
+ * @example
+ * preloadHnswlib(); // before timing HnswAnnIndex.fromFile
+ */
+export function preloadHnswlib(): void {
+  loadHnsw();
+}
+
+/**
+ * Where hnswlib-node resolves from here: a worker thread (which cannot import this
+ * TypeScript module) requires the addon by this path and builds the same index.
+ *
+ * @example
+ * new Worker(src, { eval: true, workerData: { hnsw: hnswlibPath() } });
+ */
+export function hnswlibPath(): string {
+  return createRequire(import.meta.url).resolve('hnswlib-node');
+}
+
+/**
+ * What a saved index needs beside hnswlib's file (which holds only the graph and the
+ * vectors) to be searched and updated again: the reduction, its norm bound and the rows.
+ */
+export interface HnswFileMeta {
+  space: HnswSpace;
+  /** embedding dim of the model (not the native vector length) */
+  dim: number;
+  /** rows 0 … count−1 are indexed, labelled by row number */
+  count: number;
+  /** M² of the l2-mips reduction (0 for ip) */
+  maxNorm2: number;
+  /** rows taken out with `remove` */
+  removed?: number[];
+}
+
+/** Options of an index read back from a file (the graph parameters are in the file). */
+export type HnswLoadOptions = Pick<HnswOptions, 'efSearch' | 'headroom'>;
+
+interface IndexState {
+  space: HnswSpace;
+  efSearch: number;
+  headroom: number;
+  capacity: number;
+  count: number;
+  maxNorm2: number;
+  removed?: readonly number[];
 }
 
 /**
@@ -59,41 +111,80 @@ export class HnswAnnIndex implements AnnIndex {
   readonly dim: number;
   /** rows updated past the l2-mips norm bound since the build (ranked too low; rebuild when > 0) */
   normOverflows = 0;
-  private readonly index: HierarchicalNSW;
-  private readonly space: 'ip' | 'l2-mips';
+  readonly space: HnswSpace;
   /** search-time candidate list (hnswlib ef); may be changed between searches */
   efSearch: number;
   private readonly headroom: number;
   /** M² of the l2-mips reduction */
-  private maxNorm2 = 0;
+  private readonly maxNorm2: number;
   private capacity: number;
-  private count = 0;
-  private readonly removed = new Set<number>();
-  private weights: ModelWeights;
+  private count: number;
+  private readonly removed: Set<number>;
 
-  private constructor(weights: ModelWeights, opts: HnswOptions) {
-    const { HierarchicalNSW: Hnsw } = loadHnsw();
-    this.weights = weights;
+  private constructor(
+    private weights: ModelWeights,
+    private readonly index: HierarchicalNSW,
+    state: IndexState,
+  ) {
     this.dim = weights.dim;
-    this.space = opts.space ?? 'l2-mips';
-    this.index = this.space === 'ip' ? new Hnsw('ip', this.dim + 1) : new Hnsw('l2', this.dim + 2);
-    this.efSearch = opts.efSearch ?? 64;
-    this.headroom = opts.headroom ?? 0.1;
-    this.capacity = Math.max(1, Math.ceil(weights.numItems * (1 + this.headroom)));
-    this.index.initIndex({
-      maxElements: this.capacity, m: opts.m ?? 16, efConstruction: opts.efConstruction ?? 100, randomSeed: opts.seed ?? 100,
-    });
-    if (this.space === 'l2-mips') {
-      for (let i = 0; i < weights.numItems; i++) this.maxNorm2 = Math.max(this.maxNorm2, rowNorm2(weights, i));
-      this.maxNorm2 *= (opts.normHeadroom ?? 1.2) ** 2;
-    }
+    this.space = state.space;
+    this.efSearch = state.efSearch;
+    this.headroom = state.headroom;
+    this.capacity = state.capacity;
+    this.count = state.count;
+    this.maxNorm2 = state.maxNorm2;
+    this.removed = new Set(state.removed);
   }
 
   /** An index over every row of `weights`. */
   static build(weights: ModelWeights, opts: HnswOptions = {}): HnswAnnIndex {
-    const index = new HnswAnnIndex(weights, opts);
+    const space = opts.space ?? 'l2-mips';
+    const headroom = opts.headroom ?? 0.1;
+    const capacity = Math.max(1, Math.ceil(weights.numItems * (1 + headroom)));
+    const native = HnswAnnIndex.native(space, weights.dim);
+    native.initIndex({ maxElements: capacity, m: opts.m ?? 16, efConstruction: opts.efConstruction ?? 100, randomSeed: opts.seed ?? 100 });
+    let maxNorm2 = 0;
+    if (space === 'l2-mips') {
+      for (let i = 0; i < weights.numItems; i++) maxNorm2 = Math.max(maxNorm2, rowNorm2(weights, i));
+      maxNorm2 = mipsBound(maxNorm2, opts.normHeadroom);
+    }
+    const index = new HnswAnnIndex(weights, native, { space, efSearch: opts.efSearch ?? 64, headroom, capacity, count: 0, maxNorm2 });
     index.addRange(0, weights.numItems);
     return index;
+  }
+
+  /**
+   * Reads an index written by `save` (or built elsewhere in the same layout, e.g. in a
+   * worker thread from `copyIndexRows`). hnswlib reads the file on a libuv pool thread, so
+   * the event loop is not blocked by the load. `weights` are what `search` re-scores
+   * against and `update` reads; they need not be the weights the file was built from.
+   *
+   * @example
+   * const meta = index.save('/tmp/items.hnsw');
+   * const again = await HnswAnnIndex.fromFile('/tmp/items.hnsw', model.weights, meta, { efSearch: 256 });
+   */
+  static async fromFile(path: string, weights: ModelWeights, meta: HnswFileMeta, opts: HnswLoadOptions = {}): Promise<HnswAnnIndex> {
+    const native = HnswAnnIndex.native(meta.space, HnswAnnIndex.checkMeta(weights, meta));
+    await native.readIndex(path);
+    return HnswAnnIndex.restored(weights, native, meta, opts);
+  }
+
+  /** `fromFile` on the calling thread (blocks it for the whole read: ~ the file size at disk/page-cache speed). */
+  static fromFileSync(path: string, weights: ModelWeights, meta: HnswFileMeta, opts: HnswLoadOptions = {}): HnswAnnIndex {
+    const native = HnswAnnIndex.native(meta.space, HnswAnnIndex.checkMeta(weights, meta));
+    native.readIndexSync(path);
+    return HnswAnnIndex.restored(weights, native, meta, opts);
+  }
+
+  /** Writes the index to `path` (hnswlib's format) and returns what `fromFile` needs with it. */
+  save(path: string): HnswFileMeta {
+    this.index.writeIndexSync(path);
+    return { space: this.space, dim: this.dim, count: this.count, maxNorm2: this.maxNorm2, removed: [...this.removed] };
+  }
+
+  /** Rows 0 … indexedRows−1 are in the index (removed ones included): rows past it are unknown to it. */
+  get indexedRows(): number {
+    return this.count;
   }
 
   get size(): number {
@@ -101,20 +192,33 @@ export class HnswAnnIndex implements AnnIndex {
   }
 
   search(q: ArrayLike<number>, k: number, exclude?: { has(item: number): boolean }): ScoredItem[] {
+    return this.rescore(q, this.candidates(q, k, exclude)).slice(0, k);
+  }
+
+  /**
+   * Labels of (about) the `n` rows nearest to `q` by the index's own vectors, none in
+   * `exclude`, nearest first and not re-scored: for a caller that scores them against
+   * newer weights than the index holds.
+   *
+   * @example
+   * const rows = index.candidates(q, 4 * k, seen); // then score rows with the current model
+   */
+  candidates(q: ArrayLike<number>, n: number, exclude?: { has(item: number): boolean }): number[] {
     const size = this.size;
-    if (k <= 0 || size === 0) return [];
+    if (n <= 0 || size === 0) return [];
     const query = augmentedQuery(q, this.dim);
     if (this.space === 'l2-mips') query.push(0);
     // Over-fetch by the exclusion count when it is known; a filter callback (one native→JS call per candidate) only when that falls short.
-    const extra = exclude ? ((exclude as { size?: number }).size ?? k) : 0;
-    const fetch = Math.min(size, k + extra);
+    const extra = exclude ? ((exclude as { size?: number }).size ?? n) : 0;
+    const fetch = Math.min(size, n + extra);
     this.index.setEf(Math.max(this.efSearch, fetch));
-    let found = this.rescore(q, this.index.searchKnn(query, fetch).neighbors, exclude);
-    if (found.length < Math.min(k, size) && exclude && fetch < size) {
+    let found = this.index.searchKnn(query, fetch).neighbors;
+    if (exclude) found = found.filter((label) => !exclude.has(label));
+    if (found.length < Math.min(n, size) && exclude && fetch < size) {
       const keep = (label: number) => !exclude.has(label);
-      found = this.rescore(q, this.index.searchKnn(query, Math.min(k, size), keep).neighbors, exclude);
+      found = this.index.searchKnn(query, Math.min(n, size), keep).neighbors;
     }
-    return found.slice(0, k);
+    return found;
   }
 
   update(weights: ModelWeights, rows: ArrayLike<number>): void {
@@ -153,30 +257,41 @@ export class HnswAnnIndex implements AnnIndex {
   private vector(i: number): number[] {
     const v = augmentedRow(this.weights, i);
     if (this.space === 'l2-mips') {
-      const slack = this.maxNorm2 - rowNorm2(this.weights, i);
-      if (slack < 0) this.normOverflows++;
-      v.push(Math.sqrt(Math.max(0, slack)));
+      const n2 = rowNorm2(this.weights, i);
+      if (n2 > this.maxNorm2) this.normOverflows++;
+      v.push(mipsSlack(this.maxNorm2, n2));
     }
     return v;
   }
 
-  private rescore(q: ArrayLike<number>, labels: number[], exclude?: { has(item: number): boolean }): ScoredItem[] {
+  private rescore(q: ArrayLike<number>, labels: number[]): ScoredItem[] {
     const { itemEmb, itemBias } = this.weights;
     const d = this.dim;
     const out: ScoredItem[] = [];
     for (const item of labels) {
-      if (exclude?.has(item)) continue;
       let s = itemBias[item];
       for (let k = 0; k < d; k++) s += itemEmb[item * d + k] * q[k];
       out.push({ item, score: s });
     }
     return out.sort((a, b) => b.score - a.score || a.item - b.item);
   }
-}
 
-/** ‖[E_i, b_i]‖² */
-function rowNorm2(w: ModelWeights, i: number): number {
-  let s = w.itemBias[i] * w.itemBias[i];
-  for (let k = 0, off = i * w.dim; k < w.dim; k++) s += w.itemEmb[off + k] * w.itemEmb[off + k];
-  return s;
+  private static native(space: HnswSpace, dim: number): HierarchicalNSW {
+    const { HierarchicalNSW: Hnsw } = loadHnsw();
+    const { metric, stride } = hnswLayout(space, dim);
+    return new Hnsw(metric, stride);
+  }
+
+  private static checkMeta(weights: ModelWeights, meta: HnswFileMeta): number {
+    if (meta.dim !== weights.dim) throw new Error(`index dim ${meta.dim} ≠ weights dim ${weights.dim}`);
+    if (meta.count > weights.numItems) throw new RangeError(`index has ${meta.count} rows, weights ${weights.numItems}`);
+    return meta.dim;
+  }
+
+  private static restored(weights: ModelWeights, native: HierarchicalNSW, meta: HnswFileMeta, opts: HnswLoadOptions): HnswAnnIndex {
+    return new HnswAnnIndex(weights, native, {
+      space: meta.space, efSearch: opts.efSearch ?? 64, headroom: opts.headroom ?? 0.1, capacity: native.getMaxElements(),
+      count: meta.count, maxNorm2: meta.maxNorm2, removed: meta.removed,
+    });
+  }
 }
