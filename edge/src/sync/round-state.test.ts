@@ -39,16 +39,4 @@ describe('RoundState', () => {
     rs.onControl({ v: 1, type: 'resume' }, node);
     expect(rs.paused).toBe(false);
   });
-
-  it('a forced sync goes out past the once-per-round rule, except when nothing was learned since the answer', () => {
-    const rs = new RoundState({ lastCutSeq: 0, answeredRound: null, carryFrom: null });
-    rs.onControl(open(3), node);
-    rs.persisted = { ...rs.persisted, answeredRound: 3 };
-    expect(rs.blocker({ version: 3, samples: 5, forced: false })).toMatch(/already answered/);
-    expect(rs.blocker({ version: 3, samples: 5, forced: true })).toBeNull();
-    expect(rs.blocker({ version: 3, samples: 0, forced: true })).toMatch(/nothing learned since/);
-    rs.onControl(close(3, 'complete'), node);
-    expect(rs.blocker({ version: 3, samples: 0, forced: true })).toBeNull(); // no round open: async mode, the residual may go
-    expect(rs.blocker({ version: 0, samples: 9, forced: true })).toMatch(/no global model/);
-  });
 });

@@ -71,20 +71,16 @@ export class RoundState {
   }
 
   /**
-   * Why no delta should be extracted now, or null when one should (`samples`: learned since
-   * the last delta). `forced` (an operator's or central's explicit sync) skips the
-   * once-per-round, pause and sample minimums — unless the round is answered and nothing was
-   * learned since — never the model checks: version 0 is the edge's own stand-in central would refuse, and a delta
+   * Why no delta should be extracted now, or null when one should. `forced` (an operator's
+   * or central's explicit sync) skips the once-per-round, pause and sample minimums, never
+   * the model checks: version 0 is the edge's own stand-in central would refuse, and a delta
    * on a base older than the round's would arrive stale.
    */
   blocker(x: { version: number; samples: number; forced: boolean }): string | null {
     const open = this.open;
     if (x.version < 1) return 'no global model installed yet';
     if (open && x.version < open.baseVersion) return `waiting for model ${open.baseVersion}`;
-    // Forced, but nothing learned since this round's delta: only the compression residual is
-    // owed, and it rides along with the next delta anyway. Sending it alone would reach
-    // central as a second delta for an answered round and be counted late.
-    if (x.forced) return x.samples === 0 && !this.mayAnswer() ? `round ${open?.id} already answered; nothing learned since` : null;
+    if (x.forced) return null;
     if (this.paused) return 'paused by central';
     if (!this.mayAnswer()) return `round ${open?.id} already answered`;
     const minSamples = Math.max(1, open?.policy.minSamples ?? 1);
