@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import autocannon, { type AutocannonResult } from 'autocannon';
 import { SeededRandom } from '@edgerec/services/data';
 import { spawnEdgeProcess } from '../src/spawn-edge-process.js';
+import { openLoopLoad, type OpenLoopResult } from './open-loop-load.js';
 import { round3 } from './percentiles.js';
-import { bucketsBetween, histogramBuckets, histogramQuantile } from './prometheus-histogram.js';
+import { bucketsBetween, histogramBuckets, histogramQuantile, type HistogramBuckets } from './prometheus-histogram.js';
 import { runScorerBench, type ScorerBenchResult } from './scorer-bench.js';
 
 export interface ServeBenchOptions {
@@ -48,6 +49,8 @@ export interface ServeBenchResult extends ScorerBenchResult {
   http?: HttpLatency;
   /** the same requests timed inside the edge, from /metrics scraped before and after */
   http_server_side?: ServerSideLatency;
+  /** the same route and rate from an open-loop generator (Poisson arrivals, latency from the scheduled arrival) */
+  http_open_loop?: OpenLoopResult & { server_side: ServerSideLatency };
   http_baseline?: HttpLatency & { route: string };
   ingest_during_http?: { events_per_s: number; failed: number };
 }
@@ -65,7 +68,10 @@ const httpStats = (r: AutocannonResult, offered: number): HttpLatency => ({
  * same rate in the same run (what HTTP + the framework cost without scoring). The same
  * requests are also reported as the edge timed them (`http_server_side`, from its request
  * histogram): the difference is queueing in front of the handler, on the edge's event loop
- * and on 2 cores shared with the load generator.
+ * and on 2 cores shared with the load generator. autocannon paces each of its 16
+ * connections on its own timer, so they fire together and measure bursts of 16; the route is
+ * therefore also driven by an open-loop generator with Poisson arrivals at the same rate
+ * (`http_open_loop`, latency from each scheduled arrival: no coordinated omission).
  *
  * @example
  * const r = await runServeBench({ items: 50_000, dim: 64, seconds: 8 });
@@ -82,11 +88,16 @@ export async function runServeBench(opts: ServeBenchOptions = {}): Promise<Serve
       `scorer p50 ${result.scorer.p50_ms} ms p99 ${result.scorer.p99_ms} ms | naive p50 ${result.baseline.p50_ms} ms ` +
         `(${result.speedup_vs_naive}x) | http p50 ${result.http?.p50_ms ?? '-'} ms p99 ${result.http?.p99_ms ?? '-'} ms ` +
         `${result.http?.requests_per_s ?? '-'} req/s | in the edge p99 ${result.http_server_side?.p99_ms ?? '-'} ms | ` +
+        `open loop p50 ${result.http_open_loop?.p50_ms ?? '-'} p99 ${result.http_open_loop?.p99_ms ?? '-'} ms | ` +
         `healthz p99 ${result.http_baseline?.p99_ms ?? '-'} ms\n`,
     );
   }
   return result;
 }
+
+const serverSide = (b: HistogramBuckets): ServerSideLatency => ({
+  p50_ms: round3(histogramQuantile(b, 0.5) * 1000), p99_ms: round3(histogramQuantile(b, 0.99) * 1000), requests: b.at(-1)?.count ?? 0,
+});
 
 async function httpBench(items: number, dim: number, opts: ServeBenchOptions, seed: number) {
   const seconds = opts.seconds ?? 8;
@@ -130,16 +141,19 @@ async function httpBench(items: number, dim: number, opts: ServeBenchOptions, se
       url: edge.url, connections: 16, duration: seconds, overallRate: rate,
       requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/recommendations?user=u${userRng.nextInt(users)}&k=10` }) }],
     });
-    const served = bucketsBetween(before, await scrape());
+    const afterRecs = await scrape();
+    const served = bucketsBetween(before, afterRecs);
+    const openLoop = await openLoopLoad({
+      url: edge.url, rate, seconds, seed: seed + 3, path: () => `/v1/recommendations?user=u${userRng.nextInt(users)}&k=10`,
+    });
+    const servedOpen = bucketsBetween(afterRecs, await scrape());
     const health = await autocannon({ url: `${edge.url}/healthz`, connections: 16, duration: seconds, overallRate: rate });
     clearInterval(ticker);
     const ingestSeconds = (performance.now() - ingestStarted) / 1000;
     return {
       http: httpStats(recs, rate),
-      http_server_side: {
-        p50_ms: round3(histogramQuantile(served, 0.5) * 1000), p99_ms: round3(histogramQuantile(served, 0.99) * 1000),
-        requests: served.at(-1)?.count ?? 0,
-      },
+      http_server_side: serverSide(served),
+      http_open_loop: { ...openLoop, server_side: serverSide(servedOpen) },
       http_baseline: { ...httpStats(health, rate), route: 'GET /healthz' },
       ingest_during_http: { events_per_s: round3(accepted / ingestSeconds), failed },
     };
