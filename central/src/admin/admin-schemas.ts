@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DeltaCodec, NodeId, Region } from '@edgerec/proto-schemas';
 import { StrategySpec } from '@edgerec/services/federation';
+import { CentralRoundPolicy } from '../aggregator/round-policy.js';
 
 /**
  * Request and response shapes of the admin API. Requests are parsed with these (strict:
@@ -43,6 +44,8 @@ export const PolicyUpdate = z
     topK: z.int().min(1).max(65_536).nullable().optional(),
     proxMu: z.number().min(0).max(100).nullable().optional(),
     minSamples: z.int().min(0).max(1_000_000_000).nullable().optional(),
+    maxSamples: CentralRoundPolicy.shape.maxSamples.unwrap().nullable().optional()
+      .describe('most samples one delta may claim (default 10,000,000; null restores it); more is refused with bad_counts'),
     reason: Reason.optional(),
   })
   .refine((p) => Object.keys(p).some((k) => k !== 'reason'), 'name at least one policy field to change')

@@ -119,6 +119,23 @@ describe('round and sync controls', () => {
     expect(a.audit('sync.start')).toHaveLength(1);
   });
 
+  it('maxSamples and the strategy\'s countCap are bounded policy fields, documented in the OpenAPI', async () => {
+    const { a } = await start(3);
+    expect((await a.request('GET', '/admin/policy', { as: 'viewer' })).json.policy).toMatchObject({
+      maxSamples: 10_000_000, strategy: { name: 'fedavg', countCap: { maxNodeShare: 0.5, medianFactor: 2, minNodes: 3 } },
+    });
+    const put = await a.request('PUT', '/admin/policy', { body: { maxSamples: 50_000, strategy: { name: 'fedavg', countCap: { maxNodeShare: 0.4 } } } });
+    expect(put.status).toBe(200);
+    expect(put.json.policy).toMatchObject({ maxSamples: 50_000, strategy: { countCap: { maxNodeShare: 0.4, medianFactor: 2, minNodes: 3 } } });
+    const refused = [{ maxSamples: 0 }, { maxSamples: 1.5 }, { maxSamples: 1e13 }, { strategy: { name: 'fedavg', countCap: { maxNodeShare: 0.2 } } }];
+    for (const body of refused) expect((await a.request('PUT', '/admin/policy', { body })).status, JSON.stringify(body)).toBe(400);
+    expect((await a.request('PUT', '/admin/policy', { body: { maxSamples: null, strategy: { name: 'fedavg', countCap: false } } })).json.policy)
+      .toMatchObject({ maxSamples: 10_000_000, strategy: { countCap: false } });
+    const doc = (await a.request('GET', '/admin/openapi.json', { as: null })).json;
+    const update = JSON.stringify(doc.paths['/admin/policy'].put.requestBody.content['application/json'].schema) + JSON.stringify(doc.components ?? {});
+    for (const field of ['maxSamples', 'countCap', 'maxNodeShare']) expect(update).toContain(field);
+  });
+
   it('a policy change is validated, audited, applied to the next round and kept across restarts', async () => {
     const { a, controls } = await start(3);
     expect((await a.request('GET', '/admin/policy', { as: 'viewer' })).json.policy).toMatchObject({ minNodes: 3, strategy: { name: 'fedavg' } });

@@ -64,6 +64,43 @@ describe('delta intake', () => {
     expect(h.central.store.deltas.intake(1).deltas).toBe(0);
   });
 
+  it('row counts its samples cannot back are refused with bad_counts, acked, counted and stored as rejected', async () => {
+    h = await CentralHarness.start();
+    const edge = await h.edge('edge-1');
+    const honest = h.delta(7); // samples = Σ counts: well within 25 row updates per sample
+    const inflated = { ...honest, rowCounts: honest.rowCounts.map((c) => c * 1_000_000) };
+    const { deltaId } = await edge.sendDelta(inflated, { baseVersion: 1 });
+    const ack = await edge.waitAck(deltaId);
+    expect(ack).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/^bad_counts: row \d+: count \d+ > \d+ \(\d+ samples × 25 rows per sample\)/) });
+    expect(h.central.store.deltas.get(deltaId)).toMatchObject({ status: 'rejected', bytes: null });
+    expect(await h.central.metrics.deltaRejections.get()).toMatchObject({
+      values: expect.arrayContaining([expect.objectContaining({ labels: { reason: 'bad_counts' }, value: 1 })]),
+    });
+    // a header announcing other samples than the delta carries
+    const forged = await edge.sendDelta(honest, { baseVersion: 1, payload: encodeDelta({ ...honest, samples: honest.samples * 1000 }, 'none') });
+    expect(await edge.waitAck(forged.deltaId)).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/^bad_counts: header claims \d+ samples/) });
+    const ok = await edge.sendDelta(honest, { baseVersion: 1 });
+    expect(await edge.waitAck(ok.deltaId)).toMatchObject({ status: 'accepted' });
+    expect(h.central.store.deltas.intake(1)).toMatchObject({ deltas: 1, nodes: ['edge-1'] });
+  });
+
+  it('samples above the round\'s maxSamples are refused with bad_counts, even when the counts scale along', async () => {
+    h = await CentralHarness.start({ policy: { maxSamples: 1_000 } });
+    const edge = await h.edge('edge-1');
+    const honest = h.delta(8);
+    const factor = Math.ceil(1_001 / honest.samples);
+    const both = { ...honest, rowCounts: honest.rowCounts.map((c) => c * factor), adapterCount: honest.adapterCount * factor, samples: honest.samples * factor };
+    const { deltaId } = await edge.sendDelta(both, { baseVersion: 1 });
+    expect(await edge.waitAck(deltaId)).toMatchObject({
+      status: 'rejected', reason: `bad_counts: ${both.samples} samples exceed the round's maxSamples 1000`,
+    });
+    expect(h.central.store.deltas.get(deltaId)?.status).toBe('rejected');
+    expect(await h.central.metrics.deltaRejections.get()).toMatchObject({
+      values: expect.arrayContaining([expect.objectContaining({ labels: { reason: 'bad_counts' }, value: 1 })]),
+    });
+    expect(h.central.store.deltas.intake(1).deltas).toBe(0);
+  });
+
   it('deltas of a quarantined node are rejected', async () => {
     h = await CentralHarness.start();
     h.central.store.nodes.setQuarantined('edge-q', true);

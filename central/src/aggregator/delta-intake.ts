@@ -3,11 +3,12 @@ import {
   type DeltaAckMsg,
 } from '@edgerec/proto-schemas';
 import type { Transport, TransportMessage, Unsubscribe } from '@edgerec/services/bus';
-import { decodeDelta, validateDelta } from '@edgerec/services/compression';
+import { decodeDelta, validateDelta, validateDeltaCounts } from '@edgerec/services/compression';
 import type { ModelWeights } from '@edgerec/services/model';
 import type { Logger } from '../central-logger.js';
 import type { CentralMetrics } from '../metrics/index.js';
 import type { CentralStore } from '../store/index.js';
+import { rowsPerSampleOf } from './count-bounds.js';
 import { DEFAULT_CHUNK_LIMITS, DeltaReassembly, type ChunkLimits } from './delta-reassembly.js';
 import type { AdmitResult, DeltaAdmission } from './round-manager.js';
 import type { Scheduler } from '@edgerec/services/common';
@@ -35,8 +36,10 @@ export const MAX_DELTA_ABS = 1e3;
 /**
  * Receives `nodes/+/deltas`: validates every chunk, refuses forged node ids, quarantined
  * nodes and malformed deltas, reassembles chunks within `ChunkLimits`, checks the sha256,
- * decodes the delta, hands it to the round manager (which counts it exactly once) and
- * publishes the verdict on `nodes/{id}/acks`.
+ * decodes the delta, refuses counts training cannot have produced (`bad_counts`, see
+ * validateDeltaCounts: the weights of count-weighted FedAvg are claimed by the edge), hands
+ * it to the round manager (which counts it exactly once and applies the round's
+ * `maxSamples`) and publishes the verdict on `nodes/{id}/acks`.
  *
  * @example
  * const intake = new DeltaIntake({ transport, store, scheduler, logger, model: () => active.weights, admit: (d) => rm.admit(d) });
@@ -47,6 +50,7 @@ export class DeltaIntake {
   private unsubscribe: Unsubscribe | null = null;
   private cancelSweep: (() => void) | null = null;
   private stopped = false;
+  private rowsPerSample: number | null = null;
 
   constructor(private readonly deps: DeltaIntakeDeps) {
     this.reassembly = new DeltaReassembly({ ...DEFAULT_CHUNK_LIMITS, ...deps.limits }, () => deps.scheduler.now());
@@ -127,6 +131,10 @@ export class DeltaIntake {
       const model = this.deps.model();
       if (delta.dim !== model.dim) throw new DomainError('bad_delta', 400, `dim ${delta.dim} ≠ model dim ${model.dim}`);
       validateDelta(delta, { numItems: model.numItems, adapterLength: model.adapter.length, maxAbs: MAX_DELTA_ABS });
+      if (delta.samples !== m.samples) throw new DomainError('bad_counts', 400, `header claims ${m.samples} samples, the delta ${delta.samples}`);
+      // The model config is fixed when central creates version 1: read it once.
+      this.rowsPerSample ??= rowsPerSampleOf(this.deps.store);
+      validateDeltaCounts(delta, { rowsPerSample: this.rowsPerSample });
     } catch (e) {
       if (!isDomainError(e)) throw e;
       this.refuseStored(m, 'rejected', `${e.code}: ${e.message}`);

@@ -1,6 +1,7 @@
 export { ActiveModel } from './active-model.js';
 export { closeDecision, type CloseDecision } from './close-rules.js';
 export { DeltaIntake, type DeltaIntakeDeps } from './delta-intake.js';
+export { MAX_ROWS_PER_SAMPLE, rowsPerSample, rowsPerSampleOf } from './count-bounds.js';
 export { DEFAULT_CHUNK_LIMITS, DeltaReassembly, type ChunkLimits } from './delta-reassembly.js';
 export { EvalIntake, type EvalIntakeDeps } from './eval-intake.js';
 export { evaluateOnHoldout, holdoutMetricRecord, type CentralHoldout, type HoldoutMetrics } from './holdout-evaluation.js';
@@ -8,7 +9,7 @@ export { ensureInitialModel, type InitialModelOptions } from './initial-model.js
 export { countDelta } from './round-admission.js';
 export { RoundFinalizer, type RoundFinalizerDeps } from './round-finalizer.js';
 export { RoundManager, type AdmitResult, type DeltaAdmission, type RoundManagerDeps } from './round-manager.js';
-export { CentralRoundPolicy, wirePolicy, type CentralRoundPolicyInput } from './round-policy.js';
+export { CentralRoundPolicy, DEFAULT_MAX_SAMPLES, wirePolicy, type CentralRoundPolicyInput } from './round-policy.js';
 export { ManualScheduler, systemScheduler, type Scheduler } from '@edgerec/services/common';
 export { SerialQueue } from './serial-queue.js';
 export { judgeStaleness, stalenessWeight, type StalenessVerdict } from './staleness.js';

@@ -55,7 +55,8 @@ export function countDelta(
 
 /**
  * Staleness counts the versions released after the delta's base (rejected candidates
- * never reached an edge); a base edges cannot hold, or a round from the future, is refused.
+ * never reached an edge); a base edges cannot hold, a round from the future, or more samples
+ * than the round's `maxSamples` is refused.
  */
 function judge(store: CentralStore, d: DeltaAdmission, round: RoundRecord): StalenessVerdict {
   const { registry } = store;
@@ -66,8 +67,13 @@ function judge(store: CentralStore, d: DeltaAdmission, round: RoundRecord): Stal
   if (d.roundId !== null && d.roundId > round.id) {
     return { status: 'rejected', reason: `unknown round ${d.roundId} (current is ${round.id})`, staleness: 0 };
   }
+  const policy = CentralRoundPolicy.parse(round.policy);
+  if (d.samples > policy.maxSamples) {
+    // Claimed samples are what row counts are checked against (see DeltaIntake), so they need a ceiling of their own.
+    return { status: 'rejected', reason: `bad_counts: ${d.samples} samples exceed the round's maxSamples ${policy.maxSamples}`, staleness: 0 };
+  }
   const staleness = registry.releasedBetween(d.baseVersion, current);
-  return judgeStaleness(staleness, CentralRoundPolicy.parse(round.policy), { baseVersion: d.baseVersion, currentVersion: current });
+  return judgeStaleness(staleness, policy, { baseVersion: d.baseVersion, currentVersion: current });
 }
 
 function duplicateVerdict(store: CentralStore, d: DeltaAdmission): NonNullable<AdmitResult> {

@@ -3,6 +3,15 @@ import { DeltaCodec, RoundPolicy } from '@edgerec/proto-schemas';
 import { StrategySpec } from '@edgerec/services/federation';
 
 /**
+ * Default ceiling on the samples one delta may claim. A delta carries everything its node
+ * learned since its previous delta — after an outage, a pause or missed rounds that is many
+ * round intervals, and a refused delta is deleted by the edge — so the ceiling is sized for a
+ * backlog rather than one round: 1,000 events/s per node (10× the soak's per-edge load) for
+ * 2.8 h, or a saturated learner (~35k events/s measured) for ~5 min. Raise it for busier edges.
+ */
+export const DEFAULT_MAX_SAMPLES = 10_000_000;
+
+/**
  * Central's round policy (DESIGN §4). The subset edges need travels as the wire
  * `RoundPolicy` in every `open` message (see `wirePolicy`).
  *
@@ -26,7 +35,7 @@ export const CentralRoundPolicy = z.object({
   maxStaleness: z.int().min(0).max(1_000_000).default(0),
   /** beyond maxStaleness: down-weight by 1/(1+√s) or drop */
   late: z.enum(['weight', 'drop']).default('weight'),
-  strategy: StrategySpec.default({ name: 'fedavg', params: { serverLr: 1 } }),
+  strategy: StrategySpec.prefault({ name: 'fedavg', params: { serverLr: 1 } }),
   /**
    * Async buffered mode: aggregate as soon as this many deltas (from ≥ minNodes nodes)
    * are buffered, without waiting for every online node. Absent: synchronous rounds.
@@ -37,6 +46,11 @@ export const CentralRoundPolicy = z.object({
   topK: z.int().min(1).optional(),
   proxMu: RoundPolicy.shape.proxMu,
   minSamples: z.int().min(0).optional(),
+  /**
+   * most training samples one delta may claim; a delta above it is refused (`bad_counts`).
+   * Bounds the row counts too: intake refuses counts above samples × rows per sample.
+   */
+  maxSamples: z.int().min(1).max(1e12).default(DEFAULT_MAX_SAMPLES),
 });
 export type CentralRoundPolicy = z.infer<typeof CentralRoundPolicy>;
 export type CentralRoundPolicyInput = z.input<typeof CentralRoundPolicy>;

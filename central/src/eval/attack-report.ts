@@ -13,6 +13,9 @@ export interface AttackerReport {
   node: string;
   kind: EdgeAttack['kind'];
   factor: number;
+  /** the count inflation it claimed (absent: honest counts) */
+  count_factor?: number;
+  samples_factor?: number;
   /** mean L2 norm of its honest update and of what it sent instead, per round */
   honest_norm: number;
   poisoned_norm: number;
@@ -54,6 +57,8 @@ export function attackerReports(
     for (const k of acks) counts[k.status] = (counts[k.status] ?? 0) + 1;
     return {
       edge: a.edge, node: nodeIdOf(a.edge), kind: a.kind, factor: attackFactor(a),
+      ...(a.countFactor !== undefined ? { count_factor: a.countFactor } : {}),
+      ...(a.countFactor !== undefined || a.samplesFactor !== undefined ? { samples_factor: a.samplesFactor ?? a.countFactor } : {}),
       honest_norm: r4(s.n ? s.honest / s.n : 0), poisoned_norm: r4(s.n ? s.poisoned / s.n : 0), acks: counts,
       reasons: [...new Set(acks.filter((k) => k.status === 'rejected').map((k) => k.reason ?? 'rejected'))],
     };

@@ -4,7 +4,7 @@ import { unsyncedDelta } from '@edgerec/edge/sync/index';
 import { gaussian, mulberry32 } from '@edgerec/services/federation';
 import { cloneWeights, createWeights, RowTracker } from '@edgerec/services/model';
 import type { SyncReference } from '@edgerec/services/store';
-import { attackFactor, EdgeAttack, poisonLocalWeights } from './delta-poisoning.js';
+import { attackFactor, EdgeAttack, inflateClaims, poisonLocalWeights } from './delta-poisoning.js';
 
 const ITEMS = 12;
 const DIM = 4;
@@ -89,10 +89,26 @@ describe('poisonLocalWeights', () => {
     expect(Math.abs(dot) / (st.honestNorm * st.poisonedNorm)).toBeLessThan(0.3);
   });
 
+  it('inflateClaims multiplies the claimed counts and samples the next extraction reports, saturating at uint32', () => {
+    const { base, local, ref, tracker } = scene(5, true);
+    const honest = unsyncedDelta(local, base, ref, tracker);
+    inflateClaims(tracker, { countFactor: 1e6 });
+    const claimed = unsyncedDelta(local, base, ref, tracker);
+    expect(Array.from(claimed.rows)).toEqual(Array.from(honest.rows));
+    expect(Array.from(claimed.rowCounts)).toEqual(Array.from(honest.rowCounts, (c) => c * 1e6));
+    expect(claimed).toMatchObject({ adapterCount: 3e6, samples: 1e7, emb: honest.emb });
+    inflateClaims(tracker, { countFactor: 1e6, samplesFactor: 1 });
+    expect(Math.max(...tracker.counts)).toBe(0xffff_ffff);
+    expect(tracker.samples).toBe(1e7);
+    expect(tracker.counts.filter((c) => c > 0).length).toBe(honest.rows.length);
+  });
+
   it('uses the documented default factors', () => {
     expect(attackFactor(EdgeAttack.parse({ edge: 0, kind: 'scale' }))).toBe(100);
     expect(attackFactor(EdgeAttack.parse({ edge: 0, kind: 'sign-flip' }))).toBe(10);
     expect(attackFactor(EdgeAttack.parse({ edge: 0, kind: 'noise', factor: 3 }))).toBe(3);
+    expect(attackFactor(EdgeAttack.parse({ edge: 0, kind: 'none', countFactor: 1e6 }))).toBe(1);
+    expect(EdgeAttack.safeParse({ edge: 0, kind: 'none', countFactor: 0.5 }).success).toBe(false);
     expect(EdgeAttack.safeParse({ edge: -1, kind: 'scale' }).success).toBe(false);
   });
 });

@@ -10,7 +10,7 @@ import { openEdgeDatabase, type EdgeDatabase } from '@edgerec/services/store';
 import { pino } from 'pino';
 import type { CentralService } from '../central-service.js';
 import { modelScorer } from './centralized-eval.js';
-import { poisonLocalWeights, type EdgeAttack, type PoisonStats } from './delta-poisoning.js';
+import { inflateClaims, poisonLocalWeights, type EdgeAttack, type PoisonStats } from './delta-poisoning.js';
 
 /** One simulated edge: a real SQLite store, model holder and sync client, plus its users' data. */
 export interface SimEdge {
@@ -62,12 +62,14 @@ export async function startSimEdge(
  * Turns the edge's honest learning since its last extraction into the attack's delta: the
  * honest delta is computed exactly as the sync client will (local − reference, else base,
  * over the tracked rows), then the local model is rewritten so the next extraction sends the
- * manipulated one.
+ * manipulated one; a count attack also inflates the counts the tracker will report.
  */
 export function poisonEdge(edge: SimEdge, attack: EdgeAttack, normal: () => number): PoisonStats {
   const model = edge.holder.model;
   const honest = unsyncedDelta(model.weights, edge.holder.base, edge.edb.syncRef.load(), model.tracker);
-  return poisonLocalWeights(model.weights, honest, attack, normal);
+  const stats = poisonLocalWeights(model.weights, honest, attack, normal);
+  if (attack.countFactor !== undefined || attack.samplesFactor !== undefined) inflateClaims(model.tracker, attack);
+  return stats;
 }
 
 /** Uplink bytes (encoded and as dense float32) and downlink bytes over all edges, from their sync metrics. */

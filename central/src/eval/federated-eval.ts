@@ -44,6 +44,10 @@ export interface FederatedEvalOptions {
   strategy?: StrategySpecInput;
   /** Byzantine edges: they train honestly, then poison the delta they send (see EdgeAttack) */
   attackers?: EdgeAttack[];
+  /** central's ceiling on the samples one delta may claim (round policy `maxSamples`; default its default) */
+  maxSamples?: number;
+  /** nodes a round needs (default: every edge not quarantined); a round missing some closes at its deadline */
+  minNodes?: number;
   /**
    * Central's validation gate: `holdoutUsers` users (a seeded pick) are taken off the edges and
    * given to central as its holdout; a candidate more than `threshold` (default 0.01) HR@10
@@ -123,11 +127,13 @@ export async function runFederatedEval(ds: Dataset, opts: FederatedEvalOptions, 
   let observer: ProtocolObserver | null = null;
   const edges: SimEdge[] = [];
   try {
+    const clock = new ManualScheduler();
     central = await startCentral({
       dataDir: join(dataDir, 'central'), transport: new MemoryTransport(broker, { clientId: 'edgerec-central', persistent: true }),
-      scheduler: new ManualScheduler(), backend: typedArrayBackend, logger: silentLogger, env: {}, rng: mulberry32(opts.seed),
+      scheduler: clock, backend: typedArrayBackend, logger: silentLogger, env: {}, rng: mulberry32(opts.seed),
       policy: {
-        minNodes: Math.max(1, opts.edges - quarantined.size), codec: CODECS[opts.compression], strategy: spec,
+        minNodes: opts.minNodes ?? Math.max(1, opts.edges - quarantined.size), codec: CODECS[opts.compression], strategy: spec,
+        ...(opts.maxSamples !== undefined ? { maxSamples: opts.maxSamples } : {}),
         ...(opts.compression === 'topk' ? { topK: opts.topK ?? Math.max(1, Math.round(0.08 * opts.config.dim)) } : {}),
       },
       model: { numItems: ds.numItems, config: opts.config, seed: opts.seed },
@@ -168,6 +174,11 @@ export async function runFederatedEval(ds: Dataset, opts: FederatedEvalOptions, 
           roundId = c.rounds.currentRound?.id ?? roundId;
         }
       }
+      const verdicts = await obs.waitForAcks(sentIds, WAIT_MS);
+      await c.idle();
+      const open = c.rounds.currentRound;
+      // A refused edge does not answer the round again: central waits for it until the deadline, so let that pass.
+      if (verdicts.some((v) => v.status === 'rejected') && open?.id === roundId) clock.advance(Math.max(0, open.deadline - clock.now()));
       await obs.waitForOpenAfter(roundId, WAIT_MS);
       await c.idle();
       const entry = roundLogEntry(c.store, roundId);

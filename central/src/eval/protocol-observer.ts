@@ -65,6 +65,11 @@ export class ProtocolObserver {
     return this.waitFor(() => this.lastOpen > roundId, timeoutMs, `round ${roundId} to end`);
   }
 
+  /** Resolves once central answered every one of `deltaIds`, with the (first) verdict of each. */
+  async waitForAcks(deltaIds: readonly string[], timeoutMs: number): Promise<ObservedAck[]> {
+    return Promise.all(deltaIds.map((id) => this.waitForAck(id, timeoutMs)));
+  }
+
   /** Resolves once central answered `deltaId` (any status). */
   waitForAck(deltaId: string, timeoutMs: number): Promise<ObservedAck> {
     return this.waitFor(() => this.acks.some((a) => a.deltaId === deltaId), timeoutMs, `ack of ${deltaId}`)

@@ -19,6 +19,8 @@ export interface RoundLogEntry {
   outliers: string[];
   clipped: string[];
   clip_norm?: number;
+  /** nodes whose claimed row counts the count cap lowered → fraction of their weight removed */
+  count_cut?: Record<string, number>;
   /** median L2 norm of the received deltas, and the largest one with its node */
   norm_median?: number;
   norm_max?: { node: string; norm: number };
@@ -53,6 +55,8 @@ export function roundLogEntry(store: CentralStore, id: number): RoundLogEntry | 
   if (base !== undefined) entry['baseline_hr@10'] = r4(base);
   const clip = num(s.clipNorm);
   if (clip !== undefined) entry.clip_norm = r4(clip);
+  const cut = Object.entries((s.countCut ?? {}) as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number');
+  if (cut.length > 0) entry.count_cut = Object.fromEntries(cut.map(([n, f]) => [n, Math.round(f * 1e6) / 1e6]));
   if (norms.length > 0) {
     const mid = norms.length >> 1;
     entry.norm_median = r4(norms.length % 2 ? norms[mid][1] : (norms[mid - 1][1] + norms[mid][1]) / 2);

@@ -52,6 +52,49 @@ export function validateDelta(
   }
 }
 
+/** What a delta's claimed counts may be, given how training produces them. */
+export interface CountBounds {
+  /**
+   * Most row updates one training sample makes — in RecommenderModel.learnOne the positive,
+   * each sampled negative and each history row: 1 + negatives + historyLen (with historyGrad).
+   */
+  rowsPerSample: number;
+  /** most samples one delta may claim (default: no ceiling) */
+  maxSamples?: number;
+}
+
+/**
+ * Checks that the claimed counts are ones training can have produced: `samples` an integer
+ * ≤ `maxSamples`; every row count an integer ≥ 1 and ≤ max(1, samples × rowsPerSample); the
+ * counts together Σ(rowCount − 1) ≤ samples × rowsPerSample (every sample updates at most
+ * rowsPerSample rows; the −1 leaves room for rows that only the edge's error-feedback residual
+ * carries, which go out with count 1 even from a delta of 0 samples); the adapter count
+ * ≤ max(1, samples) (one adapter step per sample). Throws `DomainError(code, 400)`.
+ *
+ * @example
+ * validateDeltaCounts(delta, { rowsPerSample: 1 + 4 + 20, maxSamples: 10_000_000 });
+ */
+export function validateDeltaCounts(d: SparseDelta, b: CountBounds, code = 'bad_counts'): void {
+  const fail = (msg: string): never => {
+    throw new DomainError(code, 400, msg);
+  };
+  const { samples } = d;
+  if (!Number.isSafeInteger(samples) || samples < 0) fail(`samples ${samples} is not a count`);
+  if (b.maxSamples !== undefined && samples > b.maxSamples) fail(`samples ${samples} exceed the ceiling ${b.maxSamples}`);
+  const budget = samples * b.rowsPerSample;
+  const perRow = Math.max(1, budget);
+  let extra = 0;
+  for (let j = 0; j < d.rowCounts.length; j++) {
+    const c = d.rowCounts[j];
+    if (!Number.isInteger(c) || c < 1) fail(`row ${d.rows[j]}: count ${c} < 1`);
+    if (c > perRow) fail(`row ${d.rows[j]}: count ${c} > ${perRow} (${samples} samples × ${b.rowsPerSample} rows per sample)`);
+    extra += c - 1;
+  }
+  if (extra > budget) fail(`row counts sum to ${extra + d.rowCounts.length}, more than ${samples} samples × ${b.rowsPerSample} rows per sample allow`);
+  const ac = d.adapterCount;
+  if (d.adapter !== null && (!Number.isInteger(ac) || ac > Math.max(1, samples))) fail(`adapterCount ${ac} exceeds ${samples} samples`);
+}
+
 /** The same delta with rows ascending (returns the input when already sorted). */
 export function sortedByRow(d: SparseDelta): SparseDelta {
   let sorted = true;

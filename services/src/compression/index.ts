@@ -2,7 +2,7 @@ export { quantizeInt8Rows, dequantizeInt8Rows, int8Scale, rowScales, type Int8Ro
 export { scaleCodeFor, scaleFromCode, scaleCodes, scalesFromCodes } from './scale-code.js';
 export { topKRows, densifyTopK, kFor, type TopKRows, type TopKSpec } from './topk-sparsify.js';
 export { encodeRice, decodeRice } from './rice-coding.js';
-export { validateDelta, sortedByRow } from './delta-validation.js';
+export { validateDelta, validateDeltaCounts, sortedByRow, type CountBounds } from './delta-validation.js';
 export {
   encodeDelta, decodeDelta, denseBytes, DeltaCodec, DeltaEnvelope,
   type DeltaCodecOptions, type DecodeDeltaOptions,

@@ -23,6 +23,8 @@ export interface AggregateStats {
   clipped: string[];
   /** nodeIds a robust strategy rejected or flagged as far from the aggregate */
   outliers: string[];
+  /** count-weighted strategies: nodes whose claimed row counts the count cap lowered → fraction of their weight removed */
+  countCut?: Record<string, number>;
   /** L2 norm of each node's delta as received (largest one if a node sent several) */
   updateNorms: Record<string, number>;
   /** the clipping bound in force (adaptive clipping reports the one it computed) */

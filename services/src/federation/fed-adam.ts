@@ -6,6 +6,7 @@ import {
   type AggregateResult, type AggregationStrategy, type ClientUpdate,
 } from './aggregation-strategy.js';
 import { weightedMeanDelta } from './weighted-mean.js';
+import { parseCountCap, type CountCapInput } from './count-cap.js';
 import { ParamBuffersSchema, applyLazily, copyBuffers, fitBuffers, type ParamBuffers } from './server-optimizer-state.js';
 
 export const FedAdamParams = z.object({
@@ -34,16 +35,18 @@ export type FedAdamState = z.infer<typeof FedAdamState>;
  *                                          large updates does not wipe out the step size)
  *   w ← w + η·m / (√v + τ)
  * with v initialised to τ² and no bias correction, as in the paper. Moments are lazy per
- * row (see applyLazily): rows untouched in a round keep value and state.
+ * row (see applyLazily): rows untouched in a round keep value and state. Δ's claimed counts
+ * pass the count cap (`countCap`, as in FedAvg).
  *
  * @example
  * const s = createFedAdam({ variant: 'yogi', serverLr: 0.01 });
  * const { weights } = s.aggregate(global, updates);
  */
 export function createFedAdam(
-  params: z.input<typeof FedAdamParams> & { variant?: 'adam' | 'yogi' } = {},
+  params: z.input<typeof FedAdamParams> & { variant?: 'adam' | 'yogi'; countCap?: CountCapInput } = {},
 ): AggregationStrategy {
-  const { variant = 'adam', ...rest } = params;
+  const { variant = 'adam', countCap, ...rest } = params;
+  const cap = parseCountCap(countCap);
   const name = variant === 'yogi' ? 'fedyogi' : 'fedadam';
   const p = parseParams(FedAdamParams, rest, name);
   let m: ParamBuffers | null = null;
@@ -53,7 +56,7 @@ export function createFedAdam(
     name,
     aggregate(base: ModelWeights, updates: readonly ClientUpdate[]): AggregateResult {
       const norms = validateUpdates(base, updates);
-      const mean = weightedMeanDelta(base, updates);
+      const mean = weightedMeanDelta(base, updates, cap);
       const m1 = fitBuffers(m, base, 0);
       const m2 = fitBuffers(v, base, tau2);
       const weights = applyLazily(base, mean, (g, part, i) => {
@@ -70,7 +73,7 @@ export function createFedAdam(
         weights,
         stats: {
           strategy: name, nodes: updates.length, rowsUpdated: mean.rows.length,
-          adapterUpdated: mean.adapter !== null, clipped: [], outliers: [], updateNorms: updateNorms(updates, norms),
+          adapterUpdated: mean.adapter !== null, clipped: [], outliers: [], countCut: mean.countCut, updateNorms: updateNorms(updates, norms),
         },
       };
     },

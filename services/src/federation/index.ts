@@ -4,6 +4,8 @@ export {
 } from './aggregation-strategy.js';
 export { deltaNorm, scaleDelta, median } from './delta-norms.js';
 export { weightedMeanDelta, applyMeanDelta, type MeanDelta } from './weighted-mean.js';
+export { CountCap, CountCapParams, capNodeWeights, parseCountCap, type CountCapInput } from './count-cap.js';
+export { cappedWeights, type CappedWeights } from './capped-weights.js';
 export { createFedAvg, FedAvgParams } from './fed-avg.js';
 export { createFedAvgM, FedAvgMParams, FedAvgMState } from './fed-avg-m.js';
 export { createFedAdam, FedAdamParams, FedAdamState } from './fed-adam.js';

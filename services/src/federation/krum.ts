@@ -6,6 +6,7 @@ import {
 } from './aggregation-strategy.js';
 import { deltaNorm } from './delta-norms.js';
 import { applyMeanDelta, weightedMeanDelta } from './weighted-mean.js';
+import { parseCountCap, type CountCapInput } from './count-cap.js';
 
 export const KrumParams = z.object({
   /** number of Byzantine nodes to tolerate */
@@ -19,7 +20,7 @@ export type KrumParams = z.infer<typeof KrumParams>;
 /**
  * Multi-Krum (Blanchard et al. 2017): score each update by the sum of squared distances to
  * its n − f − 2 nearest neighbours, keep the m lowest-scoring ones and combine them with
- * sparse FedAvg (per-row count weighting). Distances are taken over the union of rows with
+ * sparse FedAvg (per-row count weighting, through the count cap). Distances are taken over the union of rows with
  * a row a node did not send counting as zeros, plus biases and the adapter.
  *
  * The guarantee needs n ≥ 2f + 3. With fewer updates it still runs — the neighbour count is
@@ -29,8 +30,9 @@ export type KrumParams = z.infer<typeof KrumParams>;
  * const s = createKrum({ f: 2 });
  * const { stats } = s.aggregate(global, updates); // stats.outliers: the rejected nodes
  */
-export function createKrum(params: z.input<typeof KrumParams> = {}): AggregationStrategy {
+export function createKrum(params: z.input<typeof KrumParams> & { countCap?: CountCapInput } = {}): AggregationStrategy {
   const p = parseParams(KrumParams, params, 'krum');
+  const cap = parseCountCap(params.countCap);
   return {
     name: 'krum',
     aggregate(base: ModelWeights, updates: readonly ClientUpdate[]): AggregateResult {
@@ -40,12 +42,12 @@ export function createKrum(params: z.input<typeof KrumParams> = {}): Aggregation
       const selected = krumSelect(base.numItems, updates, p.f, keep, norms);
       const chosen = selected.map((i) => updates[i]);
       const inSet = new Set(selected);
-      const mean = weightedMeanDelta(base, chosen);
+      const mean = weightedMeanDelta(base, chosen, cap);
       return {
         weights: applyMeanDelta(base, mean, p.serverLr),
         stats: {
           strategy: 'krum', nodes: n, rowsUpdated: mean.rows.length, adapterUpdated: mean.adapter !== null,
-          clipped: [], outliers: updates.filter((_, i) => !inSet.has(i)).map((u) => u.nodeId),
+          clipped: [], outliers: updates.filter((_, i) => !inSet.has(i)).map((u) => u.nodeId), countCut: mean.countCut,
           updateNorms: updateNorms(updates, norms),
         },
       };

@@ -9,11 +9,18 @@ import { createTrimmedMean, TrimmedMeanParams } from './trimmed-mean.js';
 import { createKrum, KrumParams } from './krum.js';
 import { withClipping } from './norm-clipping.js';
 import { withGaussianDp } from './dp-gaussian.js';
+import { CountCap } from './count-cap.js';
 
 const Common = {
   /** L2 bound per client delta, or `{ medianFactor }` for an adaptive one */
   clipNorm: z.union([z.number().positive(), z.object({ medianFactor: z.number().positive() })]).optional(),
   dp: z.object({ clip: z.number().positive(), noiseMultiplier: z.number().min(0) }).optional(),
+  /**
+   * robust weighting of the client-claimed row counts (count-weighted strategies; median and
+   * trimmed mean ignore counts): default `{ maxNodeShare: 0.5, medianFactor: 2, minNodes: 3 }`,
+   * `false` = raw counts
+   */
+  countCap: CountCap,
 };
 
 const ROBUST = new Set(['median', 'trimmed-mean', 'krum']);
@@ -73,12 +80,12 @@ export function createStrategy(spec: unknown, deps: StrategyDeps = {}): Aggregat
 
 function build(s: StrategySpec): AggregationStrategy {
   switch (s.name) {
-    case 'fedavg': return createFedAvg(s.params);
-    case 'fedavgm': return createFedAvgM(s.params);
-    case 'fedadam': return createFedAdam({ ...s.params, variant: 'adam' });
-    case 'fedyogi': return createFedAdam({ ...s.params, variant: 'yogi' });
+    case 'fedavg': return createFedAvg({ ...s.params, countCap: s.countCap });
+    case 'fedavgm': return createFedAvgM({ ...s.params, countCap: s.countCap });
+    case 'fedadam': return createFedAdam({ ...s.params, variant: 'adam', countCap: s.countCap });
+    case 'fedyogi': return createFedAdam({ ...s.params, variant: 'yogi', countCap: s.countCap });
     case 'median': return createCoordinateMedian(s.params);
     case 'trimmed-mean': return createTrimmedMean(s.params);
-    case 'krum': return createKrum(s.params);
+    case 'krum': return createKrum({ ...s.params, countCap: s.countCap });
   }
 }
