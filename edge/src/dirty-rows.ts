@@ -1,3 +1,5 @@
+import { resized } from '@edgerec/services/common';
+
 /**
  * Which item rows a learner checkpoint must write. A row is dirty when the model's
  * RowTracker count moved since the last checkpoint (every update of a row — its values and
@@ -45,11 +47,7 @@ export class DirtyRows {
   }
 
   private resize(n: number): void {
-    const counts = new Uint32Array(n);
-    counts.set(this.atCheckpoint.subarray(0, Math.min(n, this.atCheckpoint.length)));
-    this.atCheckpoint = counts;
-    const overlay = new Uint8Array(n);
-    overlay.set(this.inOverlay.subarray(0, Math.min(n, this.inOverlay.length)));
-    this.inOverlay = overlay;
+    this.atCheckpoint = resized(this.atCheckpoint, n);
+    this.inOverlay = resized(this.inOverlay, n);
   }
 }

@@ -1,4 +1,5 @@
 import { selectTopK } from '@edgerec/services/model';
+import { resized } from '@edgerec/services/common';
 
 /**
  * Local item popularity (sum of event weights per item on this edge), the cold-start
@@ -52,9 +53,7 @@ export class PopularityIndex {
   /** Grows to `numItems` (new items start at 0). */
   resize(numItems: number): void {
     if (numItems === this.counts.length) return;
-    const next = new Float64Array(numItems);
-    next.set(this.counts.subarray(0, Math.min(numItems, this.counts.length)));
-    this.counts = next;
+    this.counts = resized(this.counts, numItems);
     this.invalidate();
   }
 

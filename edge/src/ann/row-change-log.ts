@@ -1,3 +1,5 @@
+import { resized } from '@edgerec/services/common';
+
 /**
  * Which item rows changed since an ANN index was built, read from the model's RowTracker
  * counts (every learner write of a row bumps its count). A look compares the counts with
@@ -68,11 +70,7 @@ export class RowChangeLog {
   }
 
   private resize(n: number): void {
-    const base = new Uint32Array(n);
-    base.set(this.base.subarray(0, Math.min(n, this.base.length)));
-    this.base = base;
-    const flags = new Uint8Array(n);
-    flags.set(this.flags.subarray(0, Math.min(n, this.flags.length)));
-    this.flags = flags;
+    this.base = resized(this.base, n);
+    this.flags = resized(this.flags, n);
   }
 }

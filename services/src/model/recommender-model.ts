@@ -5,6 +5,7 @@ import { RowTracker } from './row-tracker.js';
 import { selectTopK, type ScoredItem } from './top-k.js';
 import { simdScorerOf, type SimdScorer } from './simd/simd-scorer.js';
 import type { RerankDepth } from './simd/int8-quantizer.js';
+import { resized } from '../common/typed-array-resize.js';
 
 /** Initial value of the row-wise Adagrad accumulators: bounds the very first steps. */
 const ACCUM_INIT = 0.1;
@@ -138,9 +139,7 @@ export class RecommenderModel {
     if (w.dim !== this.config.dim) throw new Error(`weights dim ${w.dim} ≠ config dim ${this.config.dim}`);
     if (adapterRankOf(w) !== this.rank) throw new Error(`adapter rank ${adapterRankOf(w)} ≠ ${this.rank}`);
     if (w.numItems !== this.weights.numItems) {
-      const acc = new Float32Array(w.numItems).fill(ACCUM_INIT);
-      acc.set(this.itemAccum.subarray(0, Math.min(w.numItems, this.itemAccum.length)));
-      this.itemAccum = acc;
+      this.itemAccum = resized(this.itemAccum, w.numItems, ACCUM_INIT);
       this.tracker.resize(w.numItems);
       this.scoreBuf = new Float32Array(w.numItems);
     }

@@ -1,5 +1,6 @@
 import type { ModelWeights, SparseDelta } from './weights.js';
 import { simdScorerOf } from './simd/simd-scorer.js';
+import { resized } from '../common/typed-array-resize.js';
 
 /**
  * Records which shared rows were updated since the last extraction and how often, so an
@@ -23,9 +24,7 @@ export class RowTracker {
   }
 
   resize(numItems: number): void {
-    const next = new Uint32Array(numItems);
-    next.set(this.counts.subarray(0, Math.min(numItems, this.counts.length)));
-    this.counts = next;
+    this.counts = resized(this.counts, numItems);
   }
 
   touchedRows(): Uint32Array {
