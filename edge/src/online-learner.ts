@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ModelHolder } from './model-holder.js';
 import { optimizerStateOf } from './model-state-access.js';
 import { DirtyRows } from './dirty-rows.js';
+import { HandoverQueue } from './handover-queue.js';
 import { ReplayReservoir } from './replay-reservoir.js';
 import { SlicedCheckpoint } from './sliced-checkpoint.js';
 import { SeqWaiters } from './seq-waiters.js';
@@ -69,9 +70,6 @@ export interface LearnerStats extends AppliedWatermark {
   replaySize: number;
 }
 
-/** Most handed-over events waiting at once; past it the learner reads the log instead (bounded memory). */
-const MAX_QUEUED = 200_000;
-
 /** Independent random stream per event seq: replaying an event after a crash redraws the same numbers. */
 export const eventRng = (seed: number, seq: number): SeededRandom =>
   new SeededRandom((seed ^ Math.imul(seq >>> 0, 0x9e3779b1) ^ Math.floor(seq / 4294967296)) >>> 0);
@@ -109,14 +107,8 @@ export class OnlineLearner {
   private scheduled = false;
   private idleTimer: NodeJS.Timeout | null = null;
   private readonly dirtyRows: DirtyRows;
-  /**
-   * Committed events handed over by ingest (see `offer`), learned without reading them back:
-   * every live event with seq in [queueFrom, queuedUpTo] (queueFrom 0 = no run).
-   */
-  private readonly queue: StoredEvent[] = [];
-  private queueHead = 0;
-  private queueFrom = 0;
-  private queuedUpTo = 0;
+  /** committed events handed over by ingest (see `offer`), learned without reading them back */
+  private readonly queue = new HandoverQueue();
   /** the periodic checkpoint being written in slices, if any */
   private inflight: SlicedCheckpoint | null = null;
   private readonly observer: LearnerObserver | undefined;
@@ -156,24 +148,14 @@ export class OnlineLearner {
   /**
    * Hands just-committed events (in seq order, as the ingest path stored them) to the learner,
    * which then learns them without reading the log back: that read and decode was a quarter of
-   * the learner's time per event. The log stays the source of truth: any gap in the seqs (an
-   * event stored by another path), a stopped learner or a backlog past `MAX_QUEUED` drops the
-   * queue and the learner reads the log until it is drained again.
+   * the learner's time per event. The log stays the source of truth: the queue holds one
+   * contiguous run of seqs, and whatever precedes the run and is not learned yet — after a
+   * restart, a gap (events stored by another path), a backlog past `MAX_QUEUED` — is read
+   * from the log first. A stopped learner ignores offers.
    */
   offer(events: readonly StoredEvent[]): void {
     if (!this.running) return;
-    for (const ev of events) {
-      // A gap means events stored some other way: they are in the log, before the new run.
-      if (this.queueFrom === 0 || ev.seq !== this.queuedUpTo + 1) this.startRun(ev.seq);
-      this.queue.push(ev);
-      this.queuedUpTo = ev.seq;
-    }
-    if (this.queue.length - this.queueHead > MAX_QUEUED) {
-      // Bounded memory: the oldest queued events are read back from the log instead.
-      this.queueHead = this.queue.length - MAX_QUEUED;
-      this.queueFrom = this.queue[this.queueHead].seq;
-      this.compactQueue();
-    }
+    this.queue.push(events);
     this.notify();
   }
 
@@ -192,7 +174,7 @@ export class OnlineLearner {
     if (checkpoint && this.running && this.edb.db.open) this.checkpoint();
     this.running = false;
     this.cancelSliced();
-    this.dropQueue();
+    this.queue.clear();
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     this.waiters.releaseAll();
@@ -240,10 +222,7 @@ export class OnlineLearner {
   forgetUser(user: string): void {
     this.cache.delete(user);
     this.reservoir.removeUser(user);
-    const kept = this.queue.slice(this.queueHead).filter((ev) => ev.user !== user);
-    this.queue.length = 0;
-    this.queue.push(...kept);
-    this.queueHead = 0;
+    this.queue.removeUser(user);
   }
 
   /**
@@ -297,13 +276,13 @@ export class OnlineLearner {
     const start = performance.now();
     let more = false;
     try {
-      const logFirst = this.queueFrom === 0 || this.appliedSeq < this.queueFrom - 1;
+      const logFirst = this.queue.from === 0 || this.appliedSeq < this.queue.from - 1;
       more = logFirst ? this.learnFromLog(start) : this.learnQueued(start);
       this.maybeCheckpoint();
     } catch (e) {
       if (!this.edb.db.open) return;
       this.logger?.error({ err: e }, 'learner step failed; retrying');
-      this.dropQueue();
+      this.queue.clear();
       this.armTimer(1000);
       return;
     } finally {
@@ -316,22 +295,15 @@ export class OnlineLearner {
   /** Learns handed-over events for up to one slice; true when some are left. */
   private learnQueued(start: number): boolean {
     const { sliceMs } = this.opts;
-    const q = this.queue;
     let n = 0;
-    while (this.queueHead < q.length) {
-      const ev = q[this.queueHead++];
-      if (ev.seq <= this.appliedSeq) continue;
-      this.applyAndMaybeEvict(ev);
-      if ((++n & 15) === 0 && performance.now() - start > sliceMs) break;
+    for (let ev = this.queue.take(); ev; ev = this.queue.take()) {
+      if (ev.seq > this.appliedSeq) this.applyAndMaybeEvict(ev);
+      if ((++n & 15) === 0 && this.queue.size > 0 && performance.now() - start > sliceMs) return true;
     }
-    if (this.queueHead < q.length) {
-      if (this.queueHead > 4096) this.compactQueue();
-      return true;
-    }
-    // The run is contiguous: everything up to queuedUpTo is learned or was erased before it
+    // The run is contiguous: everything up to its end is learned or was erased before it
     // could be. Whatever is stored after it and was not handed over is read from the log.
-    this.appliedSeq = Math.max(this.appliedSeq, this.queuedUpTo);
-    this.dropQueue();
+    this.appliedSeq = Math.max(this.appliedSeq, this.queue.upTo);
+    this.queue.clear();
     return this.learnFromLog(start);
   }
 
@@ -341,7 +313,7 @@ export class OnlineLearner {
    */
   private learnFromLog(start: number): boolean {
     const { batchSize, sliceMs } = this.opts;
-    const until = this.queueFrom === 0 ? Infinity : this.queueFrom;
+    const until = this.queue.from === 0 ? Infinity : this.queue.from;
     for (;;) {
       const batch = this.edb.events.pendingAfter(this.appliedSeq, batchSize);
       for (let i = 0; i < batch.length; i++) {
@@ -361,7 +333,7 @@ export class OnlineLearner {
 
   /** Every logged event before the queued run is learned (or erased): the queue takes over. */
   private reachedQueue(): boolean {
-    this.appliedSeq = Math.max(this.appliedSeq, this.queueFrom - 1);
+    this.appliedSeq = Math.max(this.appliedSeq, this.queue.from - 1);
     return true;
   }
 
@@ -373,22 +345,7 @@ export class OnlineLearner {
     }
   }
 
-  private startRun(seq: number): void {
-    this.queue.length = 0;
-    this.queueHead = 0;
-    this.queueFrom = seq;
-  }
 
-  private dropQueue(): void {
-    this.queue.length = 0;
-    this.queueHead = 0;
-    this.queueFrom = 0;
-  }
-
-  private compactQueue(): void {
-    this.queue.splice(0, this.queueHead);
-    this.queueHead = 0;
-  }
 
   private apply(ev: StoredEvent): void {
     const { model } = this.holder;
