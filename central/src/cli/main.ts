@@ -7,6 +7,7 @@ import { simulateCommand, simulateUsage } from './simulate-command.js';
 import { startCommand, startUsage } from './start-command.js';
 import { mosquittoConfigCommand, mosquittoConfigUsage } from './mosquitto-config-command.js';
 import { reportCommand, reportUsage } from '../reports/report-command.js';
+import { openapiCommand, openapiUsage } from './openapi-command.js';
 
 /** Where a command writes: stdout for results (JSON), stderr for progress and errors. */
 export interface CliIo {
@@ -25,6 +26,7 @@ const commands: Record<string, { run: Command; usage: string }> = {
   'mosquitto-config': { run: mosquittoConfigCommand, usage: mosquittoConfigUsage },
   simulate: { run: simulateCommand, usage: simulateUsage },
   report: { run: reportCommand, usage: reportUsage },
+  openapi: { run: openapiCommand, usage: openapiUsage },
   edge: {
     run: async (argv, io) => (await import('@edgerec/edge/cli')).edgeCommand(argv, io.out),
     usage: 'edgerec edge --id ID --region R --port P --db FILE [--items N] [--dim D] [--host H] [--broker URL ...]',
