@@ -1,13 +1,12 @@
 import { SeededRandom } from '@edgerec/services/data';
 import { pushRecent, type UserState } from '@edgerec/services/model';
-import type { AppliedWatermark, EdgeDatabase, ModelCheckpoint, StoredEvent } from '@edgerec/services/store';
+import type { AppliedWatermark, EdgeDatabase, StoredEvent } from '@edgerec/services/store';
 import type { Logger } from 'pino';
 import type { ModelHolder } from './model-holder.js';
-import { optimizerStateOf } from './model-state-access.js';
 import { DirtyRows } from './dirty-rows.js';
 import { HandoverQueue } from './handover-queue.js';
 import { ReplayReservoir } from './replay-reservoir.js';
-import { SlicedCheckpoint } from './sliced-checkpoint.js';
+import { LearnerCheckpoints } from './learner-checkpoints.js';
 import { SeqWaiters } from './seq-waiters.js';
 import { UserStateCache } from './user-state-cache.js';
 
@@ -109,8 +108,7 @@ export class OnlineLearner {
   private readonly dirtyRows: DirtyRows;
   /** committed events handed over by ingest (see `offer`), learned without reading them back */
   private readonly queue = new HandoverQueue();
-  /** the periodic checkpoint being written in slices, if any */
-  private inflight: SlicedCheckpoint | null = null;
+  private readonly checkpoints: LearnerCheckpoints;
   private readonly observer: LearnerObserver | undefined;
   private readonly logger: Logger | undefined;
 
@@ -136,6 +134,20 @@ export class OnlineLearner {
     ({ appliedSeq: this.appliedSeq, appliedCount: this.appliedCount, appliedSeqSum: this.appliedSeqSum } = watermark);
     this.checkpointSeq = this.startedFromSeq = this.appliedSeq;
     this.dirtyRows = new DirtyRows(holder.model.tracker.counts, overlayRows);
+    this.checkpoints = new LearnerCheckpoints({
+      edb, holder, dirtyRows: this.dirtyRows, cache: this.cache, reservoir: this.reservoir, clock: this.opts.clock,
+      sliceMs: this.opts.sliceMs, sliceRows: this.opts.checkpointSliceRows, observer: this.observer, logger: this.logger,
+      watermark: () => ({ appliedSeq: this.appliedSeq, appliedCount: this.appliedCount, appliedSeqSum: this.appliedSeqSum }),
+      checkpointSeq: () => this.checkpointSeq,
+      onCommitted: (seq) => {
+        this.checkpointSeq = seq;
+        this.sinceCheckpoint = 0;
+      },
+      onResume: (failed) => {
+        if (failed) this.armTimer(this.opts.checkpointMs);
+        this.notify();
+      },
+    });
     holder.onSwap(() => this.checkpoint());
   }
 
@@ -173,7 +185,7 @@ export class OnlineLearner {
   stop({ checkpoint = true } = {}): void {
     if (checkpoint && this.running && this.edb.db.open) this.checkpoint();
     this.running = false;
-    this.cancelSliced();
+    this.checkpoints.cancel();
     this.queue.clear();
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
@@ -230,49 +242,20 @@ export class OnlineLearner {
    * stop need); supersedes a periodic checkpoint still being written in slices.
    */
   checkpoint(): void {
-    if (!this.edb.db.open) return;
-    this.cancelSliced();
-    const started = performance.now();
-    const { model } = this.holder;
-    const counts = model.tracker.counts;
-    const install = this.holder.pendingInstall;
-    const { rows: dirtyRows, compact } = install ? { rows: this.dirtyRows.collect(counts, true), compact: false } : this.rowsToWrite(counts);
-    const users = [...this.cache.dirtyEntries()];
-    if (!install && dirtyRows.length === 0 && users.length === 0 && this.checkpointSeq === this.appliedSeq) return;
-    const opt = optimizerStateOf(model);
-    const cp: ModelCheckpoint = {
-      weights: model.weights, dirtyRows, itemAccum: opt.itemAccum, counts, adapterAccum: opt.adapterAccum,
-      adapterCount: model.tracker.adapterCount, samples: model.tracker.samples,
-      appliedSeq: this.appliedSeq, appliedCount: this.appliedCount, appliedSeqSum: this.appliedSeqSum, compact,
-    };
-    const now = this.opts.clock();
-    this.edb.transaction(() => {
-      if (install) {
-        const h = this.holder;
-        const stored = this.edb.catalog.count();
-        const ids: string[] = [];
-        for (let i = stored; i < h.catalog.size; i++) ids.push(h.catalog.idOf(i));
-        this.edb.catalog.append(ids);
-        const meta = {
-          version: h.version, parent: h.parent, numItems: h.numItems, dim: model.config.dim, config: model.config,
-          lastSyncAt: h.lastSyncAt, adapterCount: cp.adapterCount, samples: cp.samples,
-          appliedSeq: cp.appliedSeq, appliedCount: cp.appliedCount, appliedSeqSum: cp.appliedSeqSum,
-        };
-        this.edb.models.install(meta, h.base, cp, now);
-      } else {
-        this.edb.models.checkpoint(cp, now);
-      }
-      for (const [user, s] of users) this.edb.users.put(user, s, now);
-      this.edb.replay.put(this.reservoir.dirtyEntries());
-      this.edb.config.set('learner.replaySeen', this.reservoir.seen);
-    });
-    this.checkpointed(dirtyRows, counts);
-    this.observer?.checkpointed?.({ ms: performance.now() - started, rows: dirtyRows.length, users: users.length });
+    this.checkpoints.full();
+  }
+
+  /**
+   * Starts a periodic checkpoint now, written in slices between event-loop turns. Resolves
+   * true once committed (or when there was nothing to write), false when superseded or failed.
+   */
+  checkpointInSlices(): Promise<boolean> {
+    return this.checkpoints.sliced();
   }
 
   private readonly tick = (): void => {
     this.scheduled = false;
-    if (!this.running || this.inflight) return; // a sliced checkpoint is being written: it wakes us
+    if (!this.running || this.checkpoints.writing) return; // a sliced checkpoint is being written: it wakes us
     const start = performance.now();
     let more = false;
     try {
@@ -389,104 +372,8 @@ export class OnlineLearner {
     if (this.sinceCheckpoint === 0) return;
     const due = this.opts.clock() - this.firstUncheckpointedAt >= this.opts.checkpointMs;
     if (this.sinceCheckpoint < this.opts.checkpointEvents && !due) return;
-    if (this.holder.pendingInstall) this.checkpoint();
-    else this.beginSliced();
-  }
-
-  /**
-   * The rows a checkpoint writes: the dirty ones, or — once the stored entries (superseded
-   * ones included) pass twice the overlay — every overlay row, replacing all older ones.
-   */
-  private rowsToWrite(counts: Uint32Array): { rows: number[]; compact: boolean } {
-    const rows = this.dirtyRows.collect(counts, false);
-    const stored = this.edb.models.storedRows();
-    if (stored <= rows.length) return { rows, compact: false };
-    const overlay = this.dirtyRows.overlayRows(counts);
-    return stored + rows.length > 2 * Math.max(overlay.length, 1024) ? { rows: overlay, compact: true } : { rows, compact: false };
-  }
-
-  /**
-   * Starts a periodic-style checkpoint now: captured at once, written in slices between
-   * event-loop turns. Resolves true once committed (or when there was nothing to write),
-   * false when a full checkpoint superseded it or it failed.
-   */
-  checkpointInSlices(): Promise<boolean> {
-    this.beginSliced();
-    return this.inflight?.settled ?? Promise.resolve(true);
-  }
-
-  /**
-   * Starts writing the state as it is now in slices between event-loop turns. Learning pauses
-   * until it is committed (or superseded), so nothing needs copying: ingest goes on, and the
-   * learner catches up afterwards.
-   */
-  private beginSliced(): void {
-    if (this.inflight || !this.edb.db.open) return;
-    const started = performance.now();
-    const { model } = this.holder;
-    const counts = model.tracker.counts;
-    const { rows, compact } = this.rowsToWrite(counts);
-    if (rows.length === 0 && this.cache.dirtyCount === 0 && this.checkpointSeq === this.appliedSeq) return;
-    const opt = optimizerStateOf(model);
-    const w = model.weights;
-    const writer = new SlicedCheckpoint({
-      gen: this.edb.models.nextGeneration(), rows, compact,
-      items: { dim: model.config.dim, emb: w.itemEmb, bias: w.itemBias, accum: opt.itemAccum, counts },
-      header: () => ({
-        adapter: w.adapter, adapterAccum: opt.adapterAccum, adapterCount: model.tracker.adapterCount, samples: model.tracker.samples,
-        appliedSeq: this.appliedSeq, appliedCount: this.appliedCount, appliedSeqSum: this.appliedSeqSum,
-      }),
-      users: () => this.cache.dirtyEntries(),
-      replay: () => this.reservoir.dirtyEntries(),
-      replaySeen: () => this.reservoir.seen,
-    }, this.edb, this.opts.checkpointSliceRows);
-    this.inflight = writer;
-    let busyMs = performance.now() - started;
-    const step = (): void => {
-      if (writer.cancelled || !this.edb.db.open) return writer.settle(false);
-      const t = performance.now();
-      let users = 0;
-      try {
-        if (!writer.writeSlice(this.opts.sliceMs)) {
-          busyMs += performance.now() - t;
-          setImmediate(step);
-          return;
-        }
-        users = writer.commit(this.opts.clock());
-      } catch (e) {
-        this.logger?.error({ err: e }, 'checkpoint failed; the next one writes it again');
-        this.inflight = null;
-        writer.settle(false);
-        this.armTimer(this.opts.checkpointMs);
-        this.notify();
-        return;
-      }
-      busyMs += performance.now() - t;
-      this.inflight = null;
-      this.checkpointed(rows, counts);
-      this.observer?.checkpointed?.({ ms: busyMs, rows: rows.length, users });
-      writer.settle(true);
-      this.notify();
-    };
-    setImmediate(step);
-  }
-
-  /** Bookkeeping after a committed checkpoint of `rows`. */
-  private checkpointed(rows: readonly number[], counts: Uint32Array): void {
-    this.holder.pendingInstall = false;
-    this.dirtyRows.committed(counts, rows);
-    this.cache.clearDirty();
-    this.reservoir.clearDirty();
-    this.checkpointSeq = this.appliedSeq;
-    this.sinceCheckpoint = 0;
-  }
-
-  private cancelSliced(): void {
-    if (!this.inflight) return;
-    this.inflight.cancelled = true;
-    this.inflight.settle(false);
-    this.inflight = null;
-    this.notify(); // learning was paused for it
+    if (this.holder.pendingInstall) this.checkpoints.full();
+    else void this.checkpoints.sliced();
   }
 
   private armTimer(ms: number): void {
