@@ -91,9 +91,9 @@ export class EventStore {
       // One lookup for the whole batch (a query per event cost a fifth of the commit path); the
       // set then also holds this batch's own inserts, so the same eventId twice in one batch is
       // one accepted event and one duplicate.
-      const stored = new Set(events.length > 1 ? (this.existing.all(JSON.stringify(events.map((e) => e.eventId))) as string[]) : []);
+      const stored = new Set(this.existing.all(JSON.stringify(events.map((e) => e.eventId))) as string[]);
       for (const e of events) {
-        if (events.length > 1 ? stored.has(e.eventId) : this.exists.get(e.eventId) !== undefined) {
+        if (stored.has(e.eventId)) {
           outcomes.push({ status: 'duplicate' });
           duplicates++;
           continue;
