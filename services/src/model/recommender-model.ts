@@ -4,6 +4,7 @@ import { adapterRankOf, cloneWeights, createWeights, type ModelWeights } from '.
 import { RowTracker } from './row-tracker.js';
 import { selectTopK, type ScoredItem } from './top-k.js';
 import { simdScorerOf, type SimdScorer } from './simd/simd-scorer.js';
+import { LEARN_MAX_HISTORY, type LearnWorkspace } from './simd/learn-workspace.js';
 import type { RerankDepth } from './simd/int8-quantizer.js';
 import { resized } from '../common/typed-array-resize.js';
 
@@ -293,21 +294,19 @@ export class RecommenderModel {
   learnOne(ex: LearnExample, rng: Rng): number {
     const cfg = this.config;
     const d = cfg.dim;
-    const n = this.weights.numItems;
     const E = this.weights.itemEmb;
     const history = ex.history ?? ex.user.recent;
     const w = ex.weight ?? 1;
     const pos = ex.item;
     this.rowSink = simdScorerOf(this.weights);
-    const q = this.userQuery(ex.user, history);
+    const nn = this.sampleNegatives(ex, rng);
+    const kernel = this.rowSink?.learner;
+    if (kernel && kernel.adapter === this.weights.adapter && history.length <= LEARN_MAX_HISTORY) {
+      return this.learnOneSimd(ex.user, history, pos, w, nn, kernel);
+    }
     const negs = this.negs;
     const coef = this.coef;
-    let nn = 0;
-    for (let s = 0; s < cfg.negatives; s++) {
-      let neg = Math.floor(rng() * n);
-      for (let tries = 0; tries < 10 && (neg === pos || ex.seen?.has(neg)); tries++) neg = Math.floor(rng() * n);
-      if (neg !== pos) negs[nn++] = neg;
-    }
+    const q = this.userQuery(ex.user, history);
     const sPos = this.scoreWithQuery(q, pos);
     for (let j = 0; j < nn; j++) coef[j] = this.scoreWithQuery(q, negs[j]);
     const loss = this.lossCoefficients(sPos, nn, w);
@@ -315,14 +314,17 @@ export class RecommenderModel {
     const cPos = this.cPos;
     const posOff = pos * d;
     for (let k = 0; k < d; k++) dq[k] = cPos * E[posOff + k];
-    const grad = this.grad;
+    // ∂q is taken at the current point, before any row moves (a negative drawn twice counts
+    // its old row twice); the kernel path does the same.
     for (let j = 0; j < nn; j++) {
       const c = coef[j];
       const off = negs[j] * d;
-      for (let k = 0; k < d; k++) {
-        dq[k] += c * E[off + k];
-        grad[k] = c * q[k];
-      }
+      for (let k = 0; k < d; k++) dq[k] += c * E[off + k];
+    }
+    const grad = this.grad;
+    for (let j = 0; j < nn; j++) {
+      const c = coef[j];
+      for (let k = 0; k < d; k++) grad[k] = c * q[k];
       this.stepItem(negs[j], grad, c);
     }
     for (let k = 0; k < d; k++) grad[k] = cPos * q[k];
@@ -331,6 +333,106 @@ export class RecommenderModel {
     this.stepUser(ex.user, dq);
     this.tracker.samples++;
     return loss;
+  }
+
+  /** Draws up to `negatives` items other than the positive (and, retrying, unseen ones) into `negs`; returns how many. */
+  private sampleNegatives(ex: LearnExample, rng: Rng): number {
+    const n = this.weights.numItems;
+    const pos = ex.item;
+    const negs = this.negs;
+    let nn = 0;
+    for (let s = 0; s < this.config.negatives; s++) {
+      let neg = Math.floor(rng() * n);
+      for (let tries = 0; tries < 10 && (neg === pos || ex.seen?.has(neg)); tries++) neg = Math.floor(rng() * n);
+      if (neg !== pos) negs[nn++] = neg;
+    }
+    return nn;
+  }
+
+  /**
+   * learnOne on wasm-backed weights: the same step, with the vector work in learn-kernel.wat
+   * (f32x4, on the table in place). The scalar parts — loss coefficients, Adagrad step sizes,
+   * the proximal pull, the user vector — stay here. Results differ from the JS loop only by
+   * float rounding (f32 lanes instead of f64 sums).
+   */
+  private learnOneSimd(user: UserState, history: ArrayLike<number>, pos: number, w: number, nn: number, k: LearnWorkspace): number {
+    const cfg = this.config;
+    const hl = history.length;
+    const items = k.items;
+    items[0] = pos;
+    for (let j = 0; j < nn; j++) items[1 + j] = this.negs[j];
+    const hist = k.hist;
+    for (let h = 0; h < hl; h++) hist[h] = history[h];
+    k.p.set(user.vec);
+    k.forward(hl, 1 + nn);
+    const coef = this.coef;
+    for (let j = 0; j < nn; j++) coef[j] = k.scores[1 + j];
+    const loss = this.lossCoefficients(k.scores[0], nn, w);
+    const cPos = this.cPos;
+    k.coefs[0] = cPos;
+    for (let j = 0; j < nn; j++) k.coefs[1 + j] = coef[j];
+    k.combine(1 + nn);
+    for (let j = 0; j < nn; j++) this.stepItemSimd(k, this.negs[j], coef[j]);
+    this.stepItemSimd(k, pos, cPos);
+    if (hl > 0) this.stepAdapterAndHistorySimd(k, hl, history);
+    this.stepUser(user, k.dq);
+    this.tracker.samples++;
+    return loss;
+  }
+
+  /** stepItem on the kernel: g = c·q − reg·E_i (− μ·(E_i − anchor_i)), then E_i += lr·g. */
+  private stepItemSimd(k: LearnWorkspace, i: number, c: number): void {
+    const cfg = this.config;
+    const d = cfg.dim;
+    let sq = k.rowGrad(i, c, cfg.reg);
+    let gb = c - cfg.reg * this.weights.itemBias[i];
+    const anchor = this.anchor && cfg.proxMu > 0 && i < this.anchor.numItems ? this.anchor : null;
+    if (anchor) {
+      const E = this.weights.itemEmb;
+      const g = k.g;
+      const off = i * d;
+      sq = 0;
+      for (let t = 0; t < d; t++) {
+        g[t] -= cfg.proxMu * (E[off + t] - anchor.itemEmb[off + t]);
+        sq += g[t] * g[t];
+      }
+      gb -= cfg.proxMu * (this.weights.itemBias[i] - anchor.itemBias[i]);
+    }
+    const lr = this.rowLr(this.itemAccum, i, (sq + gb * gb) / (d + 1));
+    k.stepRow(i, lr);
+    this.weights.itemBias[i] += lr * gb;
+    this.tracker.touch(i);
+    this.rowSink?.markRowDirty(i);
+  }
+
+  /** stepAdapterAndHistory on the kernel (m, u from the forward pass, dq from combine). */
+  private stepAdapterAndHistorySimd(k: LearnWorkspace, hl: number, history: ArrayLike<number>): void {
+    const cfg = this.config;
+    const d = cfg.dim;
+    const W = this.weights.adapter;
+    const aIdx = 2 * d * this.rank;
+    const alpha = W[aIdx];
+    const gAlpha = -cfg.regAdapter * (alpha - 1) + k.dot('dq', 'm');
+    k.backpropAdapter(alpha); // dm = α·dq + B·(Aᵀdq), with the factors before their step
+    W[aIdx] += this.adapterLr(2, gAlpha * gAlpha) * gAlpha;
+    this.tracker.touchAdapter();
+    if (this.rank > 0) {
+      const n = d * this.rank;
+      const lrA = this.adapterLr(0, (k.dot('dq', 'dq') * k.dot('u', 'u')) / n);
+      const lrB = this.adapterLr(1, (k.dot('m', 'm') * k.dot('v', 'v')) / n);
+      k.stepAdapterFactors(lrA, lrB, cfg.regAdapter);
+    }
+    if (!cfg.historyGrad) return;
+    k.divideDm(hl);
+    const meanSq = k.dot('dm', 'dm') / d;
+    const lrs = k.lrs;
+    for (let h = 0; h < hl; h++) {
+      const it = history[h];
+      lrs[h] = this.rowLr(this.itemAccum, it, meanSq);
+      this.tracker.touch(it);
+      this.rowSink?.markRowDirty(it);
+    }
+    k.stepHistoryRows(hl);
   }
 
   /**

@@ -9,11 +9,15 @@ export const KERNEL_TS_PATH = fileURLToPath(new URL('./score-kernel.wasm.ts', im
 /** The int8 candidate-pass kernel (quantize, int8 scan, exact re-score), its own module on the same memory. */
 export const INT8_KERNEL_WAT_PATH = fileURLToPath(new URL('./int8-kernel.wat', import.meta.url));
 export const INT8_KERNEL_TS_PATH = fileURLToPath(new URL('./int8-kernel.wasm.ts', import.meta.url));
+/** The online-learning kernel (learnOne's vector ops), its own module on the same memory. */
+export const LEARN_KERNEL_WAT_PATH = fileURLToPath(new URL('./learn-kernel.wat', import.meta.url));
+export const LEARN_KERNEL_TS_PATH = fileURLToPath(new URL('./learn-kernel.wasm.ts', import.meta.url));
 
 /** What the build writes: each WAT source, its generated module and the constant it exports. */
 export const KERNEL_BUILDS = [
   { wat: KERNEL_WAT_PATH, ts: KERNEL_TS_PATH, source: 'score-kernel.wat', constName: 'SCORE_KERNEL_WASM_BASE64' },
   { wat: INT8_KERNEL_WAT_PATH, ts: INT8_KERNEL_TS_PATH, source: 'int8-kernel.wat', constName: 'INT8_KERNEL_WASM_BASE64' },
+  { wat: LEARN_KERNEL_WAT_PATH, ts: LEARN_KERNEL_TS_PATH, source: 'learn-kernel.wat', constName: 'LEARN_KERNEL_WASM_BASE64' },
 ] as const;
 
 /**

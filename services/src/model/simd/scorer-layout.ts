@@ -1,4 +1,5 @@
 import { int8Stride } from './int8-quantizer.js';
+import { learnLayout, type LearnLayout } from './learn-workspace.js';
 
 /** Largest k (and int8 candidate count) the wasm selection serves; larger falls back to JS. */
 export const SIMD_MAX_K = 1024;
@@ -36,6 +37,8 @@ export interface ScorerLayout {
   /** stale-row list (staleCap i32) */
   stale: number;
   staleCap: number;
+  /** the adapter and the online learner's workspace (learn-workspace.ts) */
+  learn: LearnLayout;
   /** bytes per int8 row */
   stride: number;
   /** pages the memory needs */
@@ -43,13 +46,13 @@ export interface ScorerLayout {
 }
 
 /**
- * Where each region of a `numItems × dim` scorer lives. The int8 mirror adds a quarter of
+ * Where each region of a `numItems × dim` scorer (adapter rank `rank`) lives. The int8 mirror adds a quarter of
  * the f32 table's bytes (plus a scale per row).
  *
  * @example
  * scorerLayout(50_000, 64).pages; // 257 (16.8 MB: 12.8 f32 + 3.2 int8 + buffers)
  */
-export function scorerLayout(numItems: number, dim: number): ScorerLayout {
+export function scorerLayout(numItems: number, dim: number, rank = 0): ScorerLayout {
   const stride = int8Stride(dim);
   const staleCap = Math.min(numItems, STALE_LIST_MAX);
   const q = 0;
@@ -65,6 +68,7 @@ export function scorerLayout(numItems: number, dim: number): ScorerLayout {
   const ids = align64(rs + numItems * 4);
   const cs = ids + SIMD_MAX_K * 4;
   const stale = cs + SIMD_MAX_K * 4;
-  const end = stale + staleCap * 4;
-  return { q, e, b, out, hs, hi, ex, q16, qe, rs, ids, cs, stale, staleCap, stride, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
+  const learn = learnLayout(stale + staleCap * 4, dim, rank);
+  const end = learn.end;
+  return { q, e, b, out, hs, hi, ex, q16, qe, rs, ids, cs, stale, staleCap, learn, stride, pages: Math.max(1, Math.ceil(end / PAGE_BYTES)) };
 }

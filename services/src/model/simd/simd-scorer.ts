@@ -4,6 +4,7 @@ import { Int8Mirror, type Int8KernelExports, type SelectExport } from './int8-mi
 import { candidateCount, type RerankDepth } from './int8-quantizer.js';
 import { MAX_PAGES, scorerLayout, SIMD_MAX_K, type ScorerLayout } from './scorer-layout.js';
 import { int8KernelModule, scoreKernelModule, wasmSimdSupported } from './simd-support.js';
+import { LearnWorkspace } from './learn-workspace.js';
 
 export { SIMD_MAX_K };
 
@@ -43,6 +44,8 @@ export class SimdScorer {
   readonly scores: Float32Array;
   /** the int8 mirror of `itemEmb` and its stale-row signal */
   readonly int8: Int8Mirror;
+  /** the online learner's kernel and workspace; its `adapter` view is the weights' adapter */
+  readonly learner: LearnWorkspace;
   private readonly at: ScorerLayout;
   private readonly query: Float32Array;
   private readonly score: ScoreExport;
@@ -55,8 +58,9 @@ export class SimdScorer {
   private constructor(
     readonly numItems: number,
     readonly dim: number,
+    rank: number,
   ) {
-    const at = scorerLayout(numItems, dim);
+    const at = scorerLayout(numItems, dim, rank);
     if (at.pages > MAX_PAGES) throw new RangeError(`item table of ${numItems} × ${dim} does not fit in wasm32 memory`);
     this.at = at;
     const memory = new WebAssembly.Memory({ initial: at.pages, maximum: at.pages });
@@ -73,16 +77,20 @@ export class SimdScorer {
     this.heapItems = new Int32Array(buf, at.hi, SIMD_MAX_K);
     this.excluded = new Uint8Array(buf, at.ex, Math.ceil(numItems / 8));
     this.int8 = new Int8Mirror(buf, at, numItems, dim, int8.exports as unknown as Int8KernelExports, this.select, SIMD_MAX_K);
+    this.learner = new LearnWorkspace(memory, at.learn, at.e, at.b, dim, rank);
     scorerByTable.set(this.itemEmb, this);
   }
 
-  /** A zeroed table of `numItems × dim`; throws when wasm SIMD is unavailable or the table exceeds 4 GiB. */
-  static create(numItems: number, dim: number): SimdScorer {
-    if (!Number.isInteger(numItems) || numItems < 0 || !Number.isInteger(dim) || dim < 1) {
-      throw new RangeError(`bad shape ${numItems} × ${dim}`);
+  /**
+   * A zeroed table of `numItems × dim` (and adapter of rank `rank`); throws when wasm SIMD is
+   * unavailable or the table exceeds 4 GiB.
+   */
+  static create(numItems: number, dim: number, rank = 0): SimdScorer {
+    if (!Number.isInteger(numItems) || numItems < 0 || !Number.isInteger(dim) || dim < 1 || !Number.isInteger(rank) || rank < 0) {
+      throw new RangeError(`bad shape ${numItems} × ${dim} (rank ${rank})`);
     }
     if (!wasmSimdSupported()) throw new Error('WebAssembly SIMD is not supported by this engine');
-    return new SimdScorer(numItems, dim);
+    return new SimdScorer(numItems, dim, rank);
   }
 
   /** Row `row` of `itemEmb` was written: the int8 mirror re-quantizes it before its next scan. */

@@ -8,8 +8,8 @@ export interface AllocateOptions {
 }
 
 /**
- * Zeroed weights whose `itemEmb`/`itemBias` are views on a fresh wasm memory (the adapter
- * is small and stays a plain array). Falls back to `createWeights` when wasm SIMD is
+ * Zeroed weights whose `itemEmb`, `itemBias` and `adapter` are views on a fresh wasm memory,
+ * so both the scorer's and the learner's kernels (learn-workspace.ts) work on them in place. Falls back to `createWeights` when wasm SIMD is
  * unavailable, `opts.simd` is false or the table is too large for wasm32.
  *
  * @example
@@ -20,11 +20,11 @@ export function allocateWeights(numItems: number, dim: number, rank = 0, opts: A
   if (opts.simd === false || !wasmSimdSupported()) return createWeights(numItems, dim, rank);
   let s: SimdScorer;
   try {
-    s = SimdScorer.create(numItems, dim);
+    s = SimdScorer.create(numItems, dim, rank);
   } catch {
     return createWeights(numItems, dim, rank); // too large for wasm32 or no memory reservation: the JS loop still works
   }
-  return { numItems, dim, itemEmb: s.itemEmb, itemBias: s.itemBias, adapter: new Float32Array(2 * dim * rank + 1) };
+  return { numItems, dim, itemEmb: s.itemEmb, itemBias: s.itemBias, adapter: s.learner.adapter };
 }
 
 /**
