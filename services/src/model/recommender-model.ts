@@ -1,15 +1,19 @@
 import { type ModelConfig, type Rng } from './model-config.js';
 import { createUserState, type UserState } from './user-state.js';
-import { adapterRankOf, cloneWeights, createWeights, type ModelWeights } from './weights.js';
+import { adapterRankOf, cloneWeights, createWeights, rowScore, type ModelWeights } from './weights.js';
 import { RowTracker } from './row-tracker.js';
 import { selectTopK, type ScoredItem } from './top-k.js';
-import { simdScorerOf, type SimdScorer } from './simd/simd-scorer.js';
-import { LEARN_MAX_HISTORY, type LearnWorkspace } from './simd/learn-workspace.js';
+import { simdScorerOf } from './simd/simd-scorer.js';
 import type { RerankDepth } from './simd/int8-quantizer.js';
+import { LEARN_MAX_HISTORY } from './simd/learn-workspace.js';
 import { resized } from '../common/typed-array-resize.js';
+import { ACCUM_INIT, type OptimizerState } from './adagrad-steps.js';
+import { addLowRankTranspose, userQueryInto } from './low-rank-adapter.js';
+import { JsLearnStep } from './js-learn-step.js';
+import { KernelLearnStep } from './kernel-learn-step.js';
+import type { LearnTarget, StepInput } from './learn-target.js';
 
-/** Initial value of the row-wise Adagrad accumulators: bounds the very first steps. */
-const ACCUM_INIT = 0.1;
+export type { OptimizerState } from './adagrad-steps.js';
 
 /**
  * How `topK` scores a wasm-backed table: `exact` = f32 over every row; `int8` = int8 scan of
@@ -20,12 +24,6 @@ export type TopKMode = 'auto' | 'exact' | 'int8';
 
 /** Catalog size from which `auto` serves top-k through the int8 candidate pass. */
 export const INT8_TOPK_MIN_ITEMS = 10_000;
-
-/** Row-wise Adagrad state of the shared parameters (item rows; the adapter's A, B and α). */
-export interface OptimizerState {
-  itemAccum: Float32Array;
-  adapterAccum: Float64Array;
-}
 
 /** One implicit-feedback training example. */
 export interface LearnExample {
@@ -52,7 +50,7 @@ export interface LearnExample {
  * model.learnOne({ user, item: 42 }, rng);
  * const top = model.topK(user, 10, new Set(user.recent));
  */
-export class RecommenderModel {
+export class RecommenderModel implements LearnTarget {
   weights: ModelWeights;
   readonly tracker: RowTracker;
   /** last global model for the proximal term (FedProx μ); null = no pull */
@@ -61,23 +59,18 @@ export class RecommenderModel {
   topKMode: TopKMode = 'auto';
   /** re-rank depth of the int8 path */
   rerankDepth: RerankDepth = {};
-  /** the scorer whose int8 mirror must hear of the rows this learner writes (set per learnOne) */
-  private rowSink: SimdScorer | null = null;
-  private itemAccum: Float32Array;
-  /** Adagrad accumulators of the adapter factors A, B and the gate α */
-  private adapterAccum = new Float64Array([ACCUM_INIT, ACCUM_INIT, ACCUM_INIT]);
+  /** row-wise Adagrad accumulators of the item rows and of the adapter's A, B and α */
+  readonly optimizer: OptimizerState;
   private readonly rank: number;
-  /** scratch: u = Bᵀm and v = Aᵀdq (length rank) */
-  private readonly u: Float32Array;
-  private readonly v: Float32Array;
+  /** scratch of userQuery (query, history mean, Bᵀm) and explain */
   private readonly q: Float32Array;
   private readonly m: Float32Array;
-  private readonly dq: Float32Array;
-  private readonly dm: Float32Array;
-  private readonly grad: Float32Array;
+  private readonly u: Float32Array;
+  private readonly v: Float32Array;
+  private readonly t: Float32Array;
   private readonly negs: Int32Array;
-  private readonly coef: Float64Array;
-  private cPos = 0;
+  private readonly jsStep: JsLearnStep;
+  private readonly kernelStep: KernelLearnStep;
   private scoreBuf: Float32Array;
 
   constructor(
@@ -88,19 +81,21 @@ export class RecommenderModel {
     this.weights = weights;
     simdScorerOf(weights)?.markAllDirty(); // rows may have been written before: rebuild the int8 mirror
     this.tracker = new RowTracker(weights.numItems);
-    this.itemAccum = new Float32Array(weights.numItems).fill(ACCUM_INIT);
+    this.optimizer = {
+      itemAccum: new Float32Array(weights.numItems).fill(ACCUM_INIT),
+      adapterAccum: new Float64Array([ACCUM_INIT, ACCUM_INIT, ACCUM_INIT]),
+    };
     const d = weights.dim;
     this.rank = adapterRankOf(weights);
     if (this.rank !== config.adapterRank) throw new Error(`adapter rank ${this.rank} ≠ config ${config.adapterRank}`);
-    this.u = new Float32Array(this.rank);
-    this.v = new Float32Array(this.rank);
     this.q = new Float32Array(d);
     this.m = new Float32Array(d);
-    this.dq = new Float32Array(d);
-    this.dm = new Float32Array(d);
-    this.grad = new Float32Array(d);
+    this.v = new Float32Array(d);
+    this.u = new Float32Array(this.rank);
+    this.t = new Float32Array(this.rank);
     this.negs = new Int32Array(config.negatives);
-    this.coef = new Float64Array(config.negatives);
+    this.jsStep = new JsLearnStep(this, d, this.rank, config.negatives);
+    this.kernelStep = new KernelLearnStep(this, config.negatives);
     this.scoreBuf = new Float32Array(weights.numItems);
   }
 
@@ -120,7 +115,7 @@ export class RecommenderModel {
    * restart keeps its step sizes and replayed events reproduce the state they made before.
    */
   optimizerState(): OptimizerState {
-    return { itemAccum: this.itemAccum, adapterAccum: this.adapterAccum };
+    return this.optimizer;
   }
 
   get numItems(): number {
@@ -140,7 +135,7 @@ export class RecommenderModel {
     if (w.dim !== this.config.dim) throw new Error(`weights dim ${w.dim} ≠ config dim ${this.config.dim}`);
     if (adapterRankOf(w) !== this.rank) throw new Error(`adapter rank ${adapterRankOf(w)} ≠ ${this.rank}`);
     if (w.numItems !== this.weights.numItems) {
-      this.itemAccum = resized(this.itemAccum, w.numItems, ACCUM_INIT);
+      this.optimizer.itemAccum = resized(this.optimizer.itemAccum, w.numItems, ACCUM_INIT);
       this.tracker.resize(w.numItems);
       this.scoreBuf = new Float32Array(w.numItems);
     }
@@ -150,48 +145,12 @@ export class RecommenderModel {
 
   /** Writes `q = p_u + α·m + A·(Bᵀm)` with m = mean(E[history]) into `out` (m into `mOut`). */
   userQuery(user: UserState, history: ArrayLike<number> = user.recent, out = this.q, mOut = this.m): Float32Array {
-    const d = this.config.dim;
-    const r = this.rank;
-    const E = this.weights.itemEmb;
-    const W = this.weights.adapter;
-    mOut.fill(0);
-    const hl = history.length;
-    for (let h = 0; h < hl; h++) {
-      const off = history[h] * d;
-      for (let k = 0; k < d; k++) mOut[k] += E[off + k];
-    }
-    const p = user.vec;
-    if (hl === 0) {
-      for (let k = 0; k < d; k++) out[k] = p[k];
-      return out;
-    }
-    for (let k = 0; k < d; k++) mOut[k] /= hl;
-    const u = this.u;
-    u.fill(0);
-    const bOff = d * r;
-    for (let k = 0; k < d; k++) {
-      const mk = mOut[k];
-      const row = bOff + k * r;
-      for (let j = 0; j < r; j++) u[j] += W[row + j] * mk;
-    }
-    const alpha = W[2 * bOff];
-    for (let k = 0; k < d; k++) {
-      let s = p[k] + alpha * mOut[k];
-      const row = k * r;
-      for (let j = 0; j < r; j++) s += W[row + j] * u[j];
-      out[k] = s;
-    }
-    return out;
+    return userQueryInto(this.weights, this.rank, user.vec, history, out, mOut, this.u);
   }
 
   /** Score of one item for a precomputed query. */
   scoreWithQuery(q: Float32Array, item: number): number {
-    const d = this.config.dim;
-    const E = this.weights.itemEmb;
-    const off = item * d;
-    let s = this.weights.itemBias[item];
-    for (let k = 0; k < d; k++) s += q[k] * E[off + k];
-    return s;
+    return rowScore(this.weights, q, item);
   }
 
   /** Scores `items` for `user` into `out`. */
@@ -268,10 +227,10 @@ export class RecommenderModel {
     const E = this.weights.itemEmb;
     // v = Wᵀ E_item = α·E_item + B·(Aᵀ E_item)
     const io = item * d;
-    const v = this.dm;
+    const v = this.v;
     const alpha = this.weights.adapter[2 * d * this.rank];
     for (let k = 0; k < d; k++) v[k] = alpha * E[io + k];
-    this.addLowRankTranspose(E.subarray(io, io + d), v);
+    addLowRankTranspose(this.weights.adapter, d, this.rank, E.subarray(io, io + d), v, this.t);
     let best = -1;
     let bestC = -Infinity;
     for (let h = 0; h < hl; h++) {
@@ -292,45 +251,13 @@ export class RecommenderModel {
    * Returns the example's loss before the update.
    */
   learnOne(ex: LearnExample, rng: Rng): number {
-    const cfg = this.config;
-    const d = cfg.dim;
-    const E = this.weights.itemEmb;
     const history = ex.history ?? ex.user.recent;
-    const w = ex.weight ?? 1;
-    const pos = ex.item;
-    this.rowSink = simdScorerOf(this.weights);
-    const nn = this.sampleNegatives(ex, rng);
-    const kernel = this.rowSink?.learner;
-    if (kernel && kernel.adapter === this.weights.adapter && history.length <= LEARN_MAX_HISTORY) {
-      return this.learnOneSimd(ex.user, history, pos, w, nn, kernel);
-    }
-    const negs = this.negs;
-    const coef = this.coef;
-    const q = this.userQuery(ex.user, history);
-    const sPos = this.scoreWithQuery(q, pos);
-    for (let j = 0; j < nn; j++) coef[j] = this.scoreWithQuery(q, negs[j]);
-    const loss = this.lossCoefficients(sPos, nn, w);
-    const dq = this.dq;
-    const cPos = this.cPos;
-    const posOff = pos * d;
-    for (let k = 0; k < d; k++) dq[k] = cPos * E[posOff + k];
-    // ∂q is taken at the current point, before any row moves (a negative drawn twice counts
-    // its old row twice); the kernel path does the same.
-    for (let j = 0; j < nn; j++) {
-      const c = coef[j];
-      const off = negs[j] * d;
-      for (let k = 0; k < d; k++) dq[k] += c * E[off + k];
-    }
-    const grad = this.grad;
-    for (let j = 0; j < nn; j++) {
-      const c = coef[j];
-      for (let k = 0; k < d; k++) grad[k] = c * q[k];
-      this.stepItem(negs[j], grad, c);
-    }
-    for (let k = 0; k < d; k++) grad[k] = cPos * q[k];
-    this.stepItem(pos, grad, cPos);
-    this.stepAdapterAndHistory(dq, this.m, history);
-    this.stepUser(ex.user, dq);
+    const sink = simdScorerOf(this.weights);
+    const input: StepInput = { user: ex.user, history, pos: ex.item, w: ex.weight ?? 1, negs: this.negs, nn: this.sampleNegatives(ex, rng) };
+    const kernel = sink?.learner;
+    const loss = sink && kernel && kernel.adapter === this.weights.adapter && history.length <= LEARN_MAX_HISTORY
+      ? this.kernelStep.run(input, kernel, sink)
+      : this.jsStep.run(input, sink);
     this.tracker.samples++;
     return loss;
   }
@@ -347,281 +274,5 @@ export class RecommenderModel {
       if (neg !== pos) negs[nn++] = neg;
     }
     return nn;
-  }
-
-  /**
-   * learnOne on wasm-backed weights: the same step, with the vector work in learn-kernel.wat
-   * (f32x4, on the table in place). The scalar parts — loss coefficients, Adagrad step sizes,
-   * the proximal pull, the user vector — stay here. Results differ from the JS loop only by
-   * float rounding (f32 lanes instead of f64 sums).
-   */
-  private learnOneSimd(user: UserState, history: ArrayLike<number>, pos: number, w: number, nn: number, k: LearnWorkspace): number {
-    const cfg = this.config;
-    const hl = history.length;
-    const items = k.items;
-    items[0] = pos;
-    for (let j = 0; j < nn; j++) items[1 + j] = this.negs[j];
-    const hist = k.hist;
-    for (let h = 0; h < hl; h++) hist[h] = history[h];
-    k.p.set(user.vec);
-    k.forward(hl, 1 + nn);
-    const coef = this.coef;
-    for (let j = 0; j < nn; j++) coef[j] = k.scores[1 + j];
-    const loss = this.lossCoefficients(k.scores[0], nn, w);
-    const cPos = this.cPos;
-    k.coefs[0] = cPos;
-    for (let j = 0; j < nn; j++) k.coefs[1 + j] = coef[j];
-    k.combine(1 + nn);
-    for (let j = 0; j < nn; j++) this.stepItemSimd(k, this.negs[j], coef[j]);
-    this.stepItemSimd(k, pos, cPos);
-    if (hl > 0) this.stepAdapterAndHistorySimd(k, hl, history);
-    this.stepUser(user, k.dq);
-    this.tracker.samples++;
-    return loss;
-  }
-
-  /** stepItem on the kernel: g = c·q − reg·E_i (− μ·(E_i − anchor_i)), then E_i += lr·g. */
-  private stepItemSimd(k: LearnWorkspace, i: number, c: number): void {
-    const cfg = this.config;
-    const d = cfg.dim;
-    let sq = k.rowGrad(i, c, cfg.reg);
-    let gb = c - cfg.reg * this.weights.itemBias[i];
-    const anchor = this.anchor && cfg.proxMu > 0 && i < this.anchor.numItems ? this.anchor : null;
-    if (anchor) {
-      const E = this.weights.itemEmb;
-      const g = k.g;
-      const off = i * d;
-      sq = 0;
-      for (let t = 0; t < d; t++) {
-        g[t] -= cfg.proxMu * (E[off + t] - anchor.itemEmb[off + t]);
-        sq += g[t] * g[t];
-      }
-      gb -= cfg.proxMu * (this.weights.itemBias[i] - anchor.itemBias[i]);
-    }
-    const lr = this.rowLr(this.itemAccum, i, (sq + gb * gb) / (d + 1));
-    k.stepRow(i, lr);
-    this.weights.itemBias[i] += lr * gb;
-    this.tracker.touch(i);
-    this.rowSink?.markRowDirty(i);
-  }
-
-  /** stepAdapterAndHistory on the kernel (m, u from the forward pass, dq from combine). */
-  private stepAdapterAndHistorySimd(k: LearnWorkspace, hl: number, history: ArrayLike<number>): void {
-    const cfg = this.config;
-    const d = cfg.dim;
-    const W = this.weights.adapter;
-    const aIdx = 2 * d * this.rank;
-    const alpha = W[aIdx];
-    const gAlpha = -cfg.regAdapter * (alpha - 1) + k.dot('dq', 'm');
-    k.backpropAdapter(alpha); // dm = α·dq + B·(Aᵀdq), with the factors before their step
-    W[aIdx] += this.adapterLr(2, gAlpha * gAlpha) * gAlpha;
-    this.tracker.touchAdapter();
-    if (this.rank > 0) {
-      const n = d * this.rank;
-      const lrA = this.adapterLr(0, (k.dot('dq', 'dq') * k.dot('u', 'u')) / n);
-      const lrB = this.adapterLr(1, (k.dot('m', 'm') * k.dot('v', 'v')) / n);
-      k.stepAdapterFactors(lrA, lrB, cfg.regAdapter);
-    }
-    if (!cfg.historyGrad) return;
-    k.divideDm(hl);
-    const meanSq = k.dot('dm', 'dm') / d;
-    const lrs = k.lrs;
-    for (let h = 0; h < hl; h++) {
-      const it = history[h];
-      lrs[h] = this.rowLr(this.itemAccum, it, meanSq);
-      this.tracker.touch(it);
-      this.rowSink?.markRowDirty(it);
-    }
-    k.stepHistoryRows(hl);
-  }
-
-  /**
-   * Turns the scores (positive `sPos`, negatives in `coef[0..nn)`) into ascent coefficients:
-   * `cPos` for the positive, `coef[j]` (overwritten) for the negatives. Returns the loss.
-   */
-  private lossCoefficients(sPos: number, nn: number, w: number): number {
-    const coef = this.coef;
-    let loss = 0;
-    if (this.config.loss === 'bpr') {
-      let cPos = 0;
-      for (let j = 0; j < nn; j++) {
-        const x = sPos - coef[j];
-        const g = w / (1 + Math.exp(x));
-        loss += x > 30 ? 0 : Math.log1p(Math.exp(-x));
-        cPos += g;
-        coef[j] = -g;
-      }
-      this.cPos = cPos;
-    } else if (this.config.loss === 'bce') {
-      const sig = 1 / (1 + Math.exp(-sPos));
-      this.cPos = w * (1 - sig);
-      loss -= Math.log(sig + 1e-12);
-      for (let j = 0; j < nn; j++) {
-        const sj = 1 / (1 + Math.exp(-coef[j]));
-        loss -= Math.log(1 - sj + 1e-12);
-        coef[j] = -w * sj;
-      }
-    } else {
-      // sampled softmax with temperature τ over [positive, negatives]
-      const tau = this.config.temperature;
-      let mx = sPos;
-      for (let j = 0; j < nn; j++) if (coef[j] > mx) mx = coef[j];
-      let z = Math.exp((sPos - mx) / tau);
-      const ePos = z;
-      for (let j = 0; j < nn; j++) {
-        coef[j] = Math.exp((coef[j] - mx) / tau);
-        z += coef[j];
-      }
-      loss = -Math.log(ePos / z);
-      this.cPos = (w * (1 - ePos / z)) / tau;
-      for (let j = 0; j < nn; j++) coef[j] = (-w * coef[j]) / z / tau;
-    }
-    return loss;
-  }
-
-  /** Ascent step on item row `i` with gradient `grad` (+ bias grad), L2 and proximal pull included. */
-  private stepItem(i: number, grad: Float32Array, gBias: number): void {
-    const cfg = this.config;
-    const d = cfg.dim;
-    const E = this.weights.itemEmb;
-    const off = i * d;
-    const anchor = this.anchor && cfg.proxMu > 0 && i < this.anchor.numItems ? this.anchor : null;
-    let sq = 0;
-    for (let k = 0; k < d; k++) {
-      let g = grad[k] - cfg.reg * E[off + k];
-      if (anchor) g -= cfg.proxMu * (E[off + k] - anchor.itemEmb[off + k]);
-      grad[k] = g;
-      sq += g * g;
-    }
-    let gb = gBias - cfg.reg * this.weights.itemBias[i];
-    if (anchor) gb -= cfg.proxMu * (this.weights.itemBias[i] - anchor.itemBias[i]);
-    const lr = this.rowLr(this.itemAccum, i, (sq + gb * gb) / (d + 1));
-    for (let k = 0; k < d; k++) E[off + k] += lr * grad[k];
-    this.weights.itemBias[i] += lr * gb;
-    this.tracker.touch(i);
-    this.rowSink?.markRowDirty(i);
-  }
-
-  /** v += B·(Aᵀx): the low-rank part of Wᵀx. */
-  private addLowRankTranspose(x: ArrayLike<number>, out: Float32Array): void {
-    const d = this.config.dim;
-    const r = this.rank;
-    const W = this.weights.adapter;
-    const t = this.v;
-    t.fill(0);
-    for (let k = 0; k < d; k++) {
-      const xk = x[k];
-      const row = k * r;
-      for (let j = 0; j < r; j++) t[j] += W[row + j] * xk;
-    }
-    const bOff = d * r;
-    for (let k = 0; k < d; k++) {
-      let s = 0;
-      const row = bOff + k * r;
-      for (let j = 0; j < r; j++) s += W[row + j] * t[j];
-      out[k] += s;
-    }
-  }
-
-  /**
-   * Adapter and history rows. With u = Bᵀm (from the forward pass) and v = Aᵀdq:
-   * ∂α = dq·m, ∂A = dq ⊗ u, ∂B = m ⊗ v, ∂m = α·dq + B·v; each history row gets ∂m / |history|.
-   */
-  private stepAdapterAndHistory(dq: Float32Array, m: Float32Array, history: ArrayLike<number>): void {
-    const hl = history.length;
-    if (hl === 0) return;
-    const cfg = this.config;
-    const d = cfg.dim;
-    const r = this.rank;
-    const W = this.weights.adapter;
-    const E = this.weights.itemEmb;
-    const dm = this.dm;
-    const aIdx = 2 * d * r;
-    const alpha = W[aIdx];
-    let gAlpha = -cfg.regAdapter * (alpha - 1);
-    for (let k = 0; k < d; k++) {
-      dm[k] = alpha * dq[k];
-      gAlpha += dq[k] * m[k];
-    }
-    W[aIdx] += this.adapterLr(2, gAlpha * gAlpha) * gAlpha;
-    this.tracker.touchAdapter();
-    if (r > 0) {
-      this.addLowRankTranspose(dq, dm); // uses A, B before their update; leaves v = Aᵀdq in this.v
-      const u = this.u;
-      const v = this.v;
-      const bOff = d * r;
-      const reg = cfg.regAdapter;
-      // ‖dq ⊗ u‖² = ‖dq‖²·‖u‖² exactly; the small L2 term is left out of the Adagrad norm.
-      let dq2 = 0;
-      let m2 = 0;
-      for (let k = 0; k < d; k++) {
-        dq2 += dq[k] * dq[k];
-        m2 += m[k] * m[k];
-      }
-      let u2 = 0;
-      let v2 = 0;
-      for (let j = 0; j < r; j++) {
-        u2 += u[j] * u[j];
-        v2 += v[j] * v[j];
-      }
-      const sqA = dq2 * u2;
-      const sqB = m2 * v2;
-      const n = d * r;
-      const lrA = this.adapterLr(0, sqA / n);
-      const lrB = this.adapterLr(1, sqB / n);
-      for (let k = 0; k < d; k++) {
-        const row = k * r;
-        for (let j = 0; j < r; j++) {
-          W[row + j] += lrA * (dq[k] * u[j] - reg * W[row + j]);
-          W[bOff + row + j] += lrB * (m[k] * v[j] - reg * W[bOff + row + j]);
-        }
-      }
-    }
-    if (!cfg.historyGrad) return;
-    let sq = 0;
-    for (let k = 0; k < d; k++) {
-      dm[k] /= hl;
-      sq += dm[k] * dm[k];
-    }
-    for (let h = 0; h < hl; h++) {
-      const it = history[h];
-      const lr = this.rowLr(this.itemAccum, it, sq / d);
-      const off = it * d;
-      for (let k = 0; k < d; k++) E[off + k] += lr * dm[k];
-      this.tracker.touch(it);
-      this.rowSink?.markRowDirty(it);
-    }
-  }
-
-  private adapterLr(which: 0 | 1 | 2, meanSq: number): number {
-    if (this.config.optimizer !== 'adagrad') return this.config.lr;
-    // A zero accumulator (fresh state) with a zero gradient would make lr/√0 = ∞ and ∞·0 = NaN.
-    this.adapterAccum[which] = (this.adapterAccum[which] || ACCUM_INIT) * this.config.accumDecay + meanSq;
-    return this.config.lr / Math.sqrt(this.adapterAccum[which]);
-  }
-
-  private stepUser(user: UserState, dq: Float32Array): void {
-    const cfg = this.config;
-    const d = cfg.dim;
-    const p = user.vec;
-    let sq = 0;
-    for (let k = 0; k < d; k++) {
-      const g = dq[k] - cfg.reg * p[k];
-      dq[k] = g;
-      sq += g * g;
-    }
-    let lr = cfg.lr;
-    if (cfg.optimizer === 'adagrad') {
-      user.accum = (user.accum || ACCUM_INIT) * cfg.accumDecay + sq / d;
-      lr = cfg.lr / Math.sqrt(user.accum);
-    }
-    for (let k = 0; k < d; k++) p[k] += lr * dq[k];
-  }
-
-  private rowLr(accum: Float32Array, row: number, meanSq: number): number {
-    if (this.config.optimizer !== 'adagrad') return this.config.lr;
-    // Same guard: a zero accumulator (e.g. state restored as 0) and a zero gradient would give ∞·0 = NaN.
-    accum[row] = (accum[row] || ACCUM_INIT) * this.config.accumDecay + meanSq;
-    return this.config.lr / Math.sqrt(accum[row]);
   }
 }

@@ -56,3 +56,18 @@ export function cloneWeights(w: ModelWeights): ModelWeights {
     adapter: w.adapter.slice(),
   };
 }
+
+/**
+ * `q · E_item + b_item`: one item's score for a precomputed user query (f64 sum).
+ *
+ * @example
+ * const s = rowScore(model.weights, model.userQuery(user), 42);
+ */
+export function rowScore(w: ModelWeights, q: Float32Array, item: number): number {
+  const d = w.dim;
+  const E = w.itemEmb;
+  const off = item * d;
+  let s = w.itemBias[item];
+  for (let k = 0; k < d; k++) s += q[k] * E[off + k];
+  return s;
+}
