@@ -70,8 +70,22 @@ export interface LearnerStats extends AppliedWatermark {
 }
 
 /** Independent random stream per event seq: replaying an event after a crash redraws the same numbers. */
-export const eventRng = (seed: number, seq: number): SeededRandom =>
-  new SeededRandom((seed ^ Math.imul(seq >>> 0, 0x9e3779b1) ^ Math.floor(seq / 4294967296)) >>> 0);
+export const eventRng = (seed: number, seq: number): SeededRandom => new SeededRandom(eventSeed(seed, seq));
+
+/** The seed of event `seq`'s stream (what eventRng seeds with). */
+const eventSeed = (seed: number, seq: number): number => (seed ^ Math.imul(seq >>> 0, 0x9e3779b1) ^ Math.floor(seq / 4294967296)) >>> 0;
+
+/**
+ * "Already seen by this user" for the negative sampler: a scan of the ≤ historyLen recent
+ * items. One instance, re-pointed per event: a Set (or a closure) per event cost more than the scan.
+ */
+class RecentItems {
+  recent: readonly number[] = [];
+
+  has(item: number): boolean {
+    return this.recent.includes(item);
+  }
+}
 
 /**
  * Learns committed events off the request path. Ingest commits events and calls `notify()`;
@@ -109,6 +123,9 @@ export class OnlineLearner {
   /** committed events handed over by ingest (see `offer`), learned without reading them back */
   private readonly queue = new HandoverQueue();
   private readonly checkpoints: LearnerCheckpoints;
+  /** the per-event random stream (reseeded per event) and seen-items view, reused to spare allocations */
+  private readonly rng = new SeededRandom(0);
+  private readonly seen = new RecentItems();
   private readonly observer: LearnerObserver | undefined;
   private readonly logger: Logger | undefined;
 
@@ -333,17 +350,14 @@ export class OnlineLearner {
   private apply(ev: StoredEvent): void {
     const { model } = this.holder;
     if (ev.itemIdx < model.numItems && !this.holdout?.(ev)) {
-      const rng = eventRng(this.opts.seed, ev.seq);
-      const next = rng.nextFloat;
+      const next = this.rng.reseed(eventSeed(this.opts.seed, ev.seq)).nextFloat; // = eventRng(seed, seq), reused
       let state = this.cache.get(ev.user);
       if (!state) {
         state = this.edb.users.get(ev.user) ?? model.newUser(next);
         this.cache.set(ev.user, state);
       }
-      const recent = state.recent;
-      // A scan of the ≤ historyLen recent items: building a Set per event cost more than it saved.
-      const seen = { has: (item: number) => recent.includes(item) };
-      model.learnOne({ user: state, item: ev.itemIdx, weight: ev.weight, seen }, next);
+      this.seen.recent = state.recent;
+      model.learnOne({ user: state, item: ev.itemIdx, weight: ev.weight, seen: this.seen }, next);
       if (this.opts.replayProb > 0 && next() < this.opts.replayProb) this.replayOne(next);
       this.reservoir.offer({ user: ev.user, itemIdx: ev.itemIdx, weight: ev.weight }, next);
       pushRecent(state, ev.itemIdx, model.config.historyLen);

@@ -18,20 +18,24 @@ export class SeededRandom {
   private spare = NaN;
 
   constructor(seed: number) {
+    this.a = this.b = this.c = this.d = 0;
+    this.reseed(seed);
+  }
+
+  /**
+   * Restarts the stream exactly as `new SeededRandom(seed)` would, without allocating: for
+   * hot loops that need a fresh seeded stream per item (the edge learner draws one per event).
+   */
+  reseed(seed: number): this {
     // splitmix32 spreads nearby seeds (1, 2, 3…) into unrelated sfc32 states.
-    let s = Math.trunc(seed) >>> 0;
-    const next = (): number => {
-      s = (s + 0x9e3779b9) | 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
+    const s = Math.trunc(seed) >>> 0;
+    this.a = splitmix32((s + 0x9e3779b9) | 0);
+    this.b = splitmix32((s + 2 * 0x9e3779b9) | 0);
+    this.c = splitmix32((s + 3 * 0x9e3779b9) | 0);
+    this.d = splitmix32((s + 4 * 0x9e3779b9) | 0);
+    this.spare = NaN;
     for (let i = 0; i < 12; i++) this.nextUint32();
+    return this;
   }
 
   /** Uniform integer in [0, 2^32). */
@@ -93,4 +97,11 @@ export class SeededRandom {
   fork(): SeededRandom {
     return new SeededRandom(this.nextUint32());
   }
+}
+
+/** splitmix32's output function for state `z`. */
+function splitmix32(z: number): number {
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
 }

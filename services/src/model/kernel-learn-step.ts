@@ -34,7 +34,9 @@ export class KernelLearnStep {
     for (let j = 0; j < nn; j++) items[1 + j] = negs[j];
     const hist = k.hist;
     for (let h = 0; h < hl; h++) hist[h] = history[h];
-    k.p.set(ex.user.vec);
+    const p = k.p;
+    const vec = ex.user.vec;
+    for (let i = 0; i < vec.length; i++) p[i] = vec[i]; // a loop: TypedArray#set across buffers costs more at this size
     k.forward(hl, 1 + nn);
     const c = this.coef;
     for (let j = 0; j <= nn; j++) c[j] = k.scores[j];
