@@ -1,4 +1,4 @@
-import { LEARN_KERNEL_WASM_BASE64 } from './learn-kernel.wasm.js';
+import { learnKernelModule } from './simd-support.js';
 
 /** Most items one learning step scores (the positive + up to 256 sampled negatives). */
 export const LEARN_MAX_SCORED = 257;
@@ -71,14 +71,6 @@ interface LearnKernelExports {
   rowGrad(row: number, x: number, c: number, reg: number, n: number, g: number): number;
   rank1Step(mat: number, x: number, y: number, lr: number, reg: number, rows: number, cols: number): void;
   gatherAxpy(e: number, rows: number, lrs: number, count: number, d: number, x: number): void;
-}
-
-let learnModule: WebAssembly.Module | undefined;
-
-/** The compiled learn-kernel.wat, compiled once per process. */
-function learnKernelModule(): WebAssembly.Module {
-  learnModule ??= new WebAssembly.Module(Buffer.from(LEARN_KERNEL_WASM_BASE64, 'base64'));
-  return learnModule;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { INT8_KERNEL_WASM_BASE64 } from './int8-kernel.wasm.js';
+import { LEARN_KERNEL_WASM_BASE64 } from './learn-kernel.wasm.js';
 import { SCORE_KERNEL_WASM_BASE64 } from './score-kernel.wasm.js';
 
 /**
@@ -12,6 +13,7 @@ export const SIMD_PROBE = new Uint8Array([
 let supported: boolean | undefined;
 let kernelModule: WebAssembly.Module | undefined;
 let int8Module: WebAssembly.Module | undefined;
+let learnModule: WebAssembly.Module | undefined;
 
 /**
  * Whether this engine runs WebAssembly SIMD (f32x4). Checked once by validating a tiny
@@ -40,6 +42,12 @@ export function scoreKernelModule(): WebAssembly.Module {
 export function int8KernelModule(): WebAssembly.Module {
   int8Module ??= moduleOf(INT8_KERNEL_WASM_BASE64);
   return int8Module;
+}
+
+/** The compiled online-learning kernel (learn-kernel.wat), compiled once per process. */
+export function learnKernelModule(): WebAssembly.Module {
+  learnModule ??= moduleOf(LEARN_KERNEL_WASM_BASE64);
+  return learnModule;
 }
 
 function moduleOf(base64: string): WebAssembly.Module {
