@@ -33,7 +33,23 @@ if (i === job.count && Atomics.load(stop, 0) === 0) {
   index.writeIndexSync(job.file);
   // hnswlib writes through an unchecked ofstream: a missing folder or a full disk leaves no (or a short) file
   if (require('node:fs').statSync(job.file).size === 0) throw new Error('empty index file ' + job.file);
-  parentPort.postMessage({ type: 'done', buildMs, writeMs: performance.now() - t1 });
+  let file;
+  if (job.checksum) {
+    // for a kept index: its size and crc32 (checked before a later load) and an fsync, read back here off the event loop
+    const fs = require('node:fs');
+    const { crc32 } = require('node:zlib');
+    const fd = fs.openSync(job.file, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(1 << 22);
+      let crc = 0, bytes = 0, n;
+      while ((n = fs.readSync(fd, buf, 0, buf.length, bytes)) > 0) { crc = crc32(buf.subarray(0, n), crc); bytes += n; }
+      fs.fsyncSync(fd);
+      file = { bytes, crc32: crc };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  parentPort.postMessage({ type: 'done', buildMs, writeMs: performance.now() - t1, file });
 }
 `;
 
@@ -52,12 +68,22 @@ export interface HnswBuildJob {
   file: string;
   /** called on the main thread about every 10 % of the rows */
   onProgress?: (done: number, total: number) => void;
+  /** after writing, read the file back for its size and crc32 and fsync it (a file to keep across restarts) */
+  checksum?: boolean;
+}
+
+/** Size and zlib crc32 of a written index file. */
+export interface IndexFileSum {
+  bytes: number;
+  crc32: number;
 }
 
 export interface HnswBuildResult {
-  /** time the worker spent inserting rows, and writing the file */
+  /** time the worker spent inserting rows, and writing the file (with `checksum`: reading it back and fsyncing it too) */
   buildMs: number;
   writeMs: number;
+  /** with `checksum` */
+  file?: IndexFileSum;
 }
 
 /** A build running in a worker thread. */
@@ -93,7 +119,7 @@ export function startHnswBuild(job: HnswBuildJob): HnswBuildTask {
     eval: true,
     workerData: {
       hnsw: hnswlibPath(), rows, stop, count: job.count, stride: job.layout.stride, metric: job.layout.metric, capacity: job.capacity,
-      m: job.m, efConstruction: job.efConstruction, seed: job.seed, file: job.file,
+      m: job.m, efConstruction: job.efConstruction, seed: job.seed, file: job.file, checksum: job.checksum === true,
     },
     transferList: rows instanceof SharedArrayBuffer ? [] : [rows],
   });
@@ -103,7 +129,7 @@ export function startHnswBuild(job: HnswBuildJob): HnswBuildTask {
     let result: HnswBuildResult | null = null;
     worker.on('message', (m: { type: 'progress'; done: number } | ({ type: 'done' } & HnswBuildResult)) => {
       if (m.type === 'progress') job.onProgress?.(m.done, job.count);
-      else result = { buildMs: m.buildMs, writeMs: m.writeMs };
+      else result = { buildMs: m.buildMs, writeMs: m.writeMs, ...(m.file ? { file: m.file } : {}) };
     });
     worker.once('error', (e) => reject(e));
     worker.once('exit', (code) => {

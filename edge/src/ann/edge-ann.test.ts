@@ -1,10 +1,17 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RecommendationsResponse } from '@edgerec/proto-schemas';
-import { markItemRowsWritten } from '@edgerec/services/model';
+import { mulberry32 } from '@edgerec/services/common';
+import { defaultModelConfig, markItemRowsWritten, RecommenderModel } from '@edgerec/services/model';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEdgeFlags } from '../cli.js';
 import type { EdgeCore } from '../edge-core.js';
+import { createEdgeMetrics } from '../edge-metrics.js';
 import { createInMemoryEdge } from '../in-memory-edge.js';
 import type { AnnOptions } from './ann-options.js';
+import { createEdgeAnn } from './edge-ann.js';
 
 const SMALL = { m: 8, efConstruction: 40, efSearch: 64 };
 const cores: EdgeCore[] = [];
@@ -78,6 +85,37 @@ describe('edge ANN serving', () => {
     expect(core.ann!.status()).toMatchObject({ building: false, ready: false, builds: 0 });
     expect(edge({ minItems: 0 }).core.ann).toBeUndefined();
     expect(edge(undefined, 500).core.ann!.status()).toMatchObject({ enabled: false, building: false }); // default 1M
+  });
+
+  it('keeps the index next to a file database; the next start restores it, counted on /metrics', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edge-ann-keep-'));
+    try {
+      const model = RecommenderModel.create(1500, defaultModelConfig({ dim: 8, adapterRank: 0 }), mulberry32(4));
+      const start = () => {
+        const metrics = createEdgeMetrics({ lagEvents: () => 0, outboxEntries: () => 0, modelVersion: () => 0 });
+        const ann = createEdgeAnn({
+          holder: { model, version: 0, onSwap: () => {} }, db: { name: join(dir, 'edge.db'), memory: false },
+          options: { minItems: 1000, ...SMALL }, logger: pino({ level: 'silent' }), metrics,
+        })!;
+        return { ann, metrics };
+      };
+      const first = start();
+      await first.ann.idle();
+      await first.ann.close();
+      expect(readdirSync(dir).filter((f) => f.startsWith('edge.db-ann.'))).toHaveLength(2); // the meta and its index
+
+      const second = start();
+      await second.ann.idle();
+      expect(second.ann.status()).toMatchObject({ ready: true, restoredFrom: 'file', builds: 0 });
+      const text = await second.metrics.registry.metrics();
+      expect(metric(text, 'edgerec_ann_restores_total{result="ok"}')).toBe(1);
+      expect(metric(text, 'edgerec_ann_restore_seconds_count')).toBe(1);
+      expect(metric(text, 'edgerec_ann_restore_changed_rows')).toBe(0);
+      expect(metric(text, 'edgerec_ann_build_seconds_count')).toBe(0);
+      await second.ann.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('takes --ann-min-items from the edge command line', () => {

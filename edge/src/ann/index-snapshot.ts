@@ -1,5 +1,7 @@
 import type { ModelWeights } from '@edgerec/services/model';
-import { copyIndexRows, hnswLayout, mipsBound, writeMipsSlack, type HnswLayout, type HnswSpace } from '@edgerec/services/model/ann';
+import {
+  copyIndexRows, fingerprintIndexRows, hnswLayout, mipsBound, writeMipsSlack, type HnswLayout, type HnswSpace,
+} from '@edgerec/services/model/ann';
 
 /** A copy of the item table as index vectors, ready to hand to a build worker. */
 export interface IndexSnapshot {
@@ -10,6 +12,8 @@ export interface IndexSnapshot {
   layout: HnswLayout;
   /** M² of the l2-mips reduction (0 for ip) */
   maxNorm2: number;
+  /** rowFingerprint of each copied row (with `fingerprints`): what a kept index compares the live rows with after a restart */
+  fingerprints: Uint32Array | null;
 }
 
 export interface SnapshotOptions {
@@ -21,6 +25,8 @@ export interface SnapshotOptions {
   pause?: () => Promise<void>;
   /** checked after every chunk: true stops the copy (resolves null) */
   aborted?: () => boolean;
+  /** also fingerprint every row, from the copy itself (so exactly the values indexed) */
+  fingerprints?: boolean;
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -42,10 +48,13 @@ export async function snapshotIndexRows(w: ModelWeights, opts: SnapshotOptions):
   const pause = opts.pause ?? nextTurn;
   const rows = new Float32Array(n * layout.stride);
   const norms = new Float64Array(n);
+  const fingerprints = opts.fingerprints ? new Uint32Array(n) : null;
   let max = 0;
   // The first chunks are small and grow: until V8 has optimized the copy loop a full chunk would take ~10× longer.
   for (let from = 0, size = Math.min(chunk, 64); from < n; from += size, size = Math.min(chunk, 2 * size)) {
-    max = Math.max(max, copyIndexRows(w, from, Math.min(n, from + size), rows, layout.stride, norms));
+    const to = Math.min(n, from + size);
+    max = Math.max(max, copyIndexRows(w, from, to, rows, layout.stride, norms));
+    if (fingerprints) fingerprintIndexRows(rows, layout.stride, w.dim, from, to, fingerprints);
     await pause();
     if (opts.aborted?.()) return null;
   }
@@ -59,5 +68,5 @@ export async function snapshotIndexRows(w: ModelWeights, opts: SnapshotOptions):
       if (opts.aborted?.()) return null;
     }
   }
-  return { rows, count: n, space: opts.space, layout, maxNorm2 };
+  return { rows, count: n, space: opts.space, layout, maxNorm2, fingerprints };
 }

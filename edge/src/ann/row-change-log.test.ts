@@ -47,4 +47,17 @@ describe('RowChangeLog', () => {
     log.look(counts);
     expect(log.rows()).toEqual([2]);
   });
+
+  it('mark() flags a row once whatever its count, and a later look does not count it again', () => {
+    const counts = new Uint32Array(5);
+    const log = new RowChangeLog(counts, 10);
+    log.mark(3);
+    log.mark(3);
+    expect(log.rows()).toEqual([3]);
+    counts[3] = 1;
+    counts[1] = 1;
+    log.look(counts);
+    expect(log.changed).toBe(2);
+    expect(log.rows()).toEqual([3, 1]);
+  });
 });

@@ -51,11 +51,20 @@ export class RowChangeLog {
       const c = counts[i];
       if (c === base[i]) continue;
       base[i] = c;
-      if (flags[i]) continue;
-      flags[i] = 1;
-      this.count++;
-      if (this.list.length < this.maxListed) this.list.push(i);
+      if (!flags[i]) this.mark(i);
     }
+  }
+
+  /**
+   * Marks `row` changed whatever its count says: a row found to differ from the index by
+   * other means (its fingerprint, after a restart that lost the counts).
+   */
+  mark(row: number): void {
+    if (row >= this.flags.length) this.resize(row + 1);
+    if (this.flags[row]) return;
+    this.flags[row] = 1;
+    this.count++;
+    if (this.list.length < this.maxListed) this.list.push(row);
   }
 
   /**

@@ -289,6 +289,8 @@ export class HnswAnnIndex implements AnnIndex {
   }
 
   private static restored(weights: ModelWeights, native: HierarchicalNSW, meta: HnswFileMeta, opts: HnswLoadOptions): HnswAnnIndex {
+    // a file of another index (or a meta of another file) passes hnswlib's own structure check: refuse it here
+    if (native.getCurrentCount() !== meta.count) throw new RangeError(`index file holds ${native.getCurrentCount()} rows, its meta says ${meta.count}`);
     return new HnswAnnIndex(weights, native, {
       space: meta.space, efSearch: opts.efSearch ?? 64, headroom: opts.headroom ?? 0.1, capacity: native.getMaxElements(),
       count: meta.count, maxNorm2: meta.maxNorm2, removed: meta.removed,

@@ -48,6 +48,7 @@ describe('HnswAnnIndex files', () => {
     const meta = HnswAnnIndex.build(w).save(file);
     await expect(HnswAnnIndex.fromFile(file, createWeights(100, 5), { ...meta })).rejects.toThrow(/dim/);
     expect(() => HnswAnnIndex.fromFileSync(file, createWeights(50, 4), meta)).toThrow(RangeError);
+    await expect(HnswAnnIndex.fromFile(file, w, { ...meta, count: 90 })).rejects.toThrow(/holds 100 rows, its meta says 90/);
   });
 
   it.each(['l2-mips', 'ip'] as const)('%s: rows from copyIndexRows, inserted in order, give the very index build() makes', (space: HnswSpace) => {
