@@ -10,6 +10,11 @@ describe('parseEdgeFlags', () => {
     });
   });
 
+  it('--ann-no-keep is a switch, off unless given', () => {
+    expect(parseEdgeFlags(base)['ann-no-keep']).toBe(false);
+    expect(parseEdgeFlags([...base, '--ann-no-keep'])['ann-no-keep']).toBe(true);
+  });
+
   it.each([
     [['--id', 'a/b', '--region', 'eu', '--port', '1', '--db', 'x'], /--id/],
     [[...base.slice(0, 4), '--port', '70000', '--db', 'x'], /--port/],

@@ -31,6 +31,8 @@ export const EdgeFlags = z.object({
   'max-db-mb': z.coerce.number().positive().max(1e7).optional(),
   /** catalog size from which top-k is served through an HNSW index built in a worker thread (default 1 000 000); 0 = never */
   'ann-min-items': int(0, 1e9).optional(),
+  /** do not keep the ANN index next to the database across restarts (and remove one kept before) */
+  'ann-no-keep': z.boolean().default(false),
   'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** MQTT broker of the sync protocol; without it the edge runs standalone */
   broker: z.string().regex(/^mqtts?:\/\/|^wss?:\/\//, 'must be an mqtt:// (or mqtts/ws/wss) URL').optional(),
@@ -48,12 +50,12 @@ export type EdgeFlags = z.infer<typeof EdgeFlags>;
 export const edgeUsage =
   'edge --id ID --region R --port P --db FILE [--items N] [--dim D] [--host H] [--seed S] [--durability power|process] [--max-db-mb MB]\n' +
   '       [--rate-per-user N] [--prox-mu MU] [--replay-prob P] [--checkpoint-events N] [--checkpoint-ms MS] [--log-level L]\n' +
-  '       [--ann-min-items N (HNSW top-k from N items, default 1000000; 0 = never)]\n' +
+  '       [--ann-min-items N (HNSW top-k from N items, default 1000000; 0 = never)] [--ann-no-keep]\n' +
   `       [--broker URL --central-key PEM [--broker-username U] [--broker-password-file F | $${BROKER_PASSWORD_ENV}]\n` +
   '        [--mqtt-protocol 4|5] [--sync-interval-ms N] [--status-interval-ms N] [--trust-on-first-use]]';
 
 const FLAG_NAMES = Object.keys(EdgeFlags.shape);
-const BOOLEAN_FLAGS = new Set(['trust-on-first-use']);
+const BOOLEAN_FLAGS = new Set(['trust-on-first-use', 'ann-no-keep']);
 const MULTIPLE_FLAGS = new Set(['central-key']);
 
 /** Parses and validates `edgerec edge` flags; anything wrong is `DomainError('bad_flag', 400)`. */
@@ -100,7 +102,10 @@ export async function edgeCommand(argv: string[], out: NodeJS.WritableStream = p
     modelConfig: f['prox-mu'] === undefined ? undefined : { proxMu: f['prox-mu'] },
     rateLimit: f['rate-per-user'] ? { perSecond: f['rate-per-user'], burst: Math.max(1, 2 * f['rate-per-user']) } : undefined,
     maxDbBytes: f['max-db-mb'] === undefined ? undefined : f['max-db-mb'] * 1024 * 1024,
-    ann: f['ann-min-items'] === undefined ? undefined : { minItems: f['ann-min-items'] },
+    ann: {
+      ...(f['ann-min-items'] === undefined ? {} : { minItems: f['ann-min-items'] }),
+      ...(f['ann-no-keep'] ? { keep: false } : {}),
+    },
   });
   // IoT devices that speak MQTT reach the same ingest and recommendations over the broker.
   const devices = transport
