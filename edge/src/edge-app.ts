@@ -3,13 +3,13 @@ import {
   type EventType, type HealthBody, type ModelInfo, type UserHistory,
 } from '@edgerec/proto-schemas';
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import type { z } from 'zod';
 import { DOCS_HTML } from './docs-page.js';
 import type { EdgeCore } from './edge-core.js';
 import { edgeOpenApi } from './edge-openapi.js';
 import { LearnerQuery, type LearnerStatsBody, UserParams } from './http-schemas.js';
+import { BODY_TOO_LARGE, readBodyText, requestHeader } from './node-request.js';
 import { noopSyncClient } from './sync-client.js';
 import { errorBody, useJsonErrors } from '@edgerec/services/common';
 
@@ -65,32 +65,27 @@ export function createEdgeApp(core: EdgeCore): Hono {
     return c.json(core.recommender.recommend(q));
   });
 
-  app.post(
-    '/v1/events',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => c.json(errorBody('body_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`), 413),
-    }),
-    async (c) => {
-      const raw = await c.req.text();
-      let body: unknown;
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        throw new DomainError('bad_json', 400, 'request body is not valid JSON');
-      }
-      const batch = parseWith(EventsBatch, body, 'invalid_body', 422);
-      const key = c.req.header('idempotency-key');
-      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-        throw new DomainError('invalid_header', 400, 'Idempotency-Key must be 1–128 printable ASCII characters without spaces');
-      }
-      // 202 only once the commit survives power loss (group fsync, off the event loop).
-      const out = await core.ingestor.ingestDurably({ events: eventsOf(batch), idempotencyKey: key, rawBody: raw });
-      if (out.replayed) c.header('Idempotent-Replayed', 'true');
-      if (out.status === 429) c.header('Retry-After', '1');
-      return c.json(out.body, out.status);
-    },
-  );
+  app.post('/v1/events', async (c) => {
+    // Read from the Node request itself (see node-request.ts): no web Request built per POST.
+    const raw = await readBodyText(c, MAX_BODY_BYTES);
+    if (raw === BODY_TOO_LARGE) return c.json(errorBody('body_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`), 413);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      throw new DomainError('bad_json', 400, 'request body is not valid JSON');
+    }
+    const batch = parseWith(EventsBatch, body, 'invalid_body', 422);
+    const key = requestHeader(c, 'idempotency-key');
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      throw new DomainError('invalid_header', 400, 'Idempotency-Key must be 1–128 printable ASCII characters without spaces');
+    }
+    // 202 only once the commit survives power loss (group fsync, off the event loop).
+    const out = await core.ingestor.ingestDurably({ events: eventsOf(batch), idempotencyKey: key, rawBody: raw });
+    if (out.replayed) c.header('Idempotent-Replayed', 'true');
+    if (out.status === 429) c.header('Retry-After', '1');
+    return c.json(out.body, out.status);
+  });
 
   app.get('/v1/users/:id/history', (c) => {
     const { id } = parseWith(UserParams, { id: c.req.param('id') }, 'invalid_param', 400);
