@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { type CheckpointSource, SlicedCheckpoint } from './sliced-checkpoint.js';
 import { events, ingest, ingestHandedOver, node, snapshot, turn, uncommittedSegments } from './learner-test-fixture.js';
 
 const sliced = { checkpointSliceRows: 3, sliceMs: 0, replayProb: 0.3, replayCapacity: 16 };
@@ -128,5 +129,38 @@ describe('sliced learner checkpoints', () => {
     reference.learner.start();
     await ingest(reference, events(0, 25));
     expect(snapshot(n)).toEqual(snapshot(reference));
+  });
+});
+
+describe('SlicedCheckpoint.writeSlice', () => {
+  /** A checkpoint of `rows` rows over a fake store whose every segment write takes `pieceMs` on a fake clock. */
+  function timedWriter(rows: number, pieceMs: number) {
+    let clock = 0;
+    const pieces: [number, number][] = [];
+    const edb = {
+      transaction: <T>(fn: () => T) => fn(),
+      models: { writeSegments: (_g: number, _r: unknown, _i: unknown, _m: unknown, from: number, to: number) => {
+        pieces.push([from, to]);
+        clock += pieceMs;
+      } },
+    } as unknown as ConstructorParameters<typeof SlicedCheckpoint>[1];
+    const source = { gen: 1, rows: Array.from({ length: rows }, (_, i) => i), compact: false } as unknown as CheckpointSource;
+    const spy = vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    return { writer: new SlicedCheckpoint(source, edb, 10), pieces, restore: () => spy.mockRestore() };
+  }
+
+  it('stops before a piece that would not fit in the budget, writing at least one', () => {
+    const { writer, pieces, restore } = timedWriter(100, 0.8);
+    try {
+      expect(writer.writeSlice(2)).toBe(false);
+      expect(pieces).toEqual([[0, 10], [10, 20]]); // a third piece would end at 2.4 ms
+      writer.writeSlice(0.5);
+      expect(pieces).toHaveLength(3); // a piece longer than the budget still goes, alone
+      while (!writer.writeSlice(2));
+      expect(pieces.at(-1)).toEqual([90, 100]);
+      expect(pieces).toHaveLength(10);
+    } finally {
+      restore();
+    }
   });
 });

@@ -59,20 +59,27 @@ export class SlicedCheckpoint {
   }
 
   /**
-   * Writes pieces of `sliceRows` rows (one segment each) in one transaction until `budgetMs`
-   * has passed (at least one piece); true once every row is written.
+   * Writes pieces of `sliceRows` rows (one segment each) in one transaction while another
+   * piece still fits in `budgetMs` (at least one piece); true once every row is written.
+   * "Fits" uses the last piece's time: looping until the budget had passed overshot it by a
+   * whole piece (2 ms slices measured 2.4–4.2 ms, requests waited behind them).
    */
   writeSlice(budgetMs = 0): boolean {
     const c = this.source;
     if (this.done) return true;
     const started = performance.now();
     this.edb.transaction(() => {
+      let now = started;
+      let pieceMs = 0;
       do {
         const from = this.next;
         const to = Math.min(c.rows.length, from + this.sliceRows);
         this.edb.models.writeSegments(c.gen, c.rows, c.items, (_j, row) => row, from, to);
         this.next = to;
-      } while (!this.done && performance.now() - started < budgetMs);
+        const t = performance.now();
+        pieceMs = t - now;
+        now = t;
+      } while (!this.done && now - started + pieceMs < budgetMs);
     });
     return this.done;
   }
