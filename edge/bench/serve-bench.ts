@@ -4,10 +4,15 @@ import { join } from 'node:path';
 import autocannon, { type AutocannonResult } from 'autocannon';
 import { SeededRandom } from '@edgerec/services/data';
 import { spawnEdgeProcess } from '../src/spawn-edge-process.js';
+import { type ClientStats, withClientStats } from './client-stats.js';
+import { type EdgeSnapshot, type EdgeStats, edgeStatsBetween, scrapeEdge, type ServerSideLatency, serverSideBetween } from './edge-scrape.js';
+import { startIngestLoad } from './ingest-load.js';
+import type { IngestPosterResult } from './ingest-poster.js';
 import { openLoopLoad, type OpenLoopResult } from './open-loop-load.js';
 import { round3 } from './percentiles.js';
-import { bucketsBetween, histogramBuckets, histogramQuantile, type HistogramBuckets } from './prometheus-histogram.js';
 import { runScorerBench, type ScorerBenchResult } from './scorer-bench.js';
+
+export type { ServerSideLatency } from './edge-scrape.js';
 
 export interface ServeBenchOptions {
   items?: number;
@@ -20,6 +25,8 @@ export interface ServeBenchOptions {
   rate?: number;
   /** events/s ingested during the HTTP phases (default 500) */
   ingestRate?: number;
+  /** seconds of unreported load at `rate` before the HTTP phases (default 2), so they measure a warmed-up edge */
+  warmupSeconds?: number;
   /** skip the HTTP part */
   http?: boolean;
   /** when false, also print a short human summary on stderr */
@@ -34,13 +41,10 @@ export interface HttpLatency {
   offered_per_s: number;
   non2xx: number;
   errors: number;
-}
-
-/** Latency as the edge itself measured it (its request histogram): handler time, no queueing before it. */
-export interface ServerSideLatency {
-  p50_ms: number;
-  p99_ms: number;
-  requests: number;
+  /** the load generator's own event-loop delay and CPU during the phase */
+  client?: ClientStats;
+  /** the edge process during the phase (CPU, event-loop delay, GC), from its /metrics */
+  edge?: EdgeStats;
 }
 
 export interface ServeBenchResult extends ScorerBenchResult {
@@ -50,28 +54,33 @@ export interface ServeBenchResult extends ScorerBenchResult {
   /** the same requests timed inside the edge, from /metrics scraped before and after */
   http_server_side?: ServerSideLatency;
   /** the same route and rate from an open-loop generator (Poisson arrivals, latency from the scheduled arrival) */
-  http_open_loop?: OpenLoopResult & { server_side: ServerSideLatency };
+  http_open_loop?: OpenLoopResult & { server_side: ServerSideLatency; client: ClientStats; edge: EdgeStats };
   http_baseline?: HttpLatency & { route: string };
-  ingest_during_http?: { events_per_s: number; failed: number };
+  /** the ingest load, posted from its own process (`process`), with that process's event-loop delay and CPU */
+  ingest_during_http?: { events_per_s: number; failed: number; posts: number; process: 'child'; client: ClientStats };
 }
 
-const httpStats = (r: AutocannonResult, offered: number): HttpLatency => ({
+const httpStats = (r: AutocannonResult, offered: number, client: ClientStats, edge: EdgeStats): HttpLatency => ({
   p50_ms: r.latency.p50, p99_ms: r.latency.p99, requests_per_s: round3(r.requests.average), offered_per_s: offered,
-  non2xx: r.non2xx, errors: r.errors,
+  non2xx: r.non2xx, errors: r.errors, client, edge,
 });
 
 /**
  * `edgerec bench serve`: (a) scorer top-10 latency vs a naive loop and a flat Float64
  * reference (see scorer-bench.ts); (b) HTTP p50/p99 and req/s of `GET /v1/recommendations`
- * with autocannon at a fixed offered rate against a real edge process on loopback, while
- * this process ingests ~`ingestRate` events/s into it; baseline: `GET /healthz` at the
+ * with autocannon at a fixed offered rate against a real edge process on loopback, after
+ * `warmupSeconds` of unreported load, while ~`ingestRate` events/s are ingested into it; baseline: `GET /healthz` at the
  * same rate in the same run (what HTTP + the framework cost without scoring). The same
  * requests are also reported as the edge timed them (`http_server_side`, from its request
  * histogram): the difference is queueing in front of the handler, on the edge's event loop
  * and on 2 cores shared with the load generator. autocannon paces each of its 16
  * connections on its own timer, so they fire together and measure bursts of 16; the route is
  * therefore also driven by an open-loop generator with Poisson arrivals at the same rate
- * (`http_open_loop`, latency from each scheduled arrival: no coordinated omission).
+ * (`http_open_loop`, latency from each scheduled arrival: no coordinated omission; plain
+ * sockets, see raw-http-pool.ts). The ingest load runs in a process of its own (ingest-load.ts;
+ * it used to be fetch calls in this process, whose GC pauses landed in the latencies), and every phase reports the
+ * load generator's own event-loop delay and CPU (`client`) next to the edge's (`edge`): a p99
+ * close to `client.eld_p99_ms` measured the client, not the edge.
  *
  * @example
  * const r = await runServeBench({ items: 50_000, dim: 64, seconds: 8 });
@@ -95,71 +104,74 @@ export async function runServeBench(opts: ServeBenchOptions = {}): Promise<Serve
   return result;
 }
 
-const serverSide = (b: HistogramBuckets): ServerSideLatency => ({
-  p50_ms: round3(histogramQuantile(b, 0.5) * 1000), p99_ms: round3(histogramQuantile(b, 0.99) * 1000), requests: b.at(-1)?.count ?? 0,
-});
-
 async function httpBench(items: number, dim: number, opts: ServeBenchOptions, seed: number) {
   const seconds = opts.seconds ?? 8;
   const rate = opts.rate ?? 1000;
   const ingestRate = opts.ingestRate ?? 500;
+  const users = 500;
   const dir = mkdtempSync(join(tmpdir(), 'edgerec-serve-bench-'));
   const edge = await spawnEdgeProcess([
     '--id', 'bench', '--region', 'bench', '--port', '0', '--db', join(dir, 'edge.db'), '--items', String(items),
     '--dim', String(dim), '--seed', String(seed), '--rate-per-user', '1000000', '--log-level', 'warn',
   ]);
-  const rng = new SeededRandom(seed + 1);
-  const users = 500;
-  let nextEvent = 0;
-  const batch = (n: number) => ({
-    events: Array.from({ length: n }, () => ({
-      eventId: `ev-${nextEvent++}`, user: `u${rng.nextInt(users)}`, item: `i${rng.nextInt(items)}`, type: 'click',
-    })),
-  });
-  const post = (body: unknown) =>
-    fetch(`${edge.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  let ingest: Awaited<ReturnType<typeof startIngestLoad>> | undefined;
   try {
-    // Warm-up: every user gets a learned state, so requests take the personalized path.
-    for (let i = 0; i < 10; i++) await post(batch(200));
-    await fetch(`${edge.url}/v1/learner?waitFor=2000&timeoutMs=30000`);
-
-    let accepted = 0;
-    let failed = 0;
-    const perTick = Math.max(1, Math.round(ingestRate / 50));
-    const ingestStarted = performance.now();
-    const ticker = setInterval(() => {
-      post(batch(perTick)).then(
-        async (r) => (r.status === 202 ? (accepted += ((await r.json()) as { accepted: number }).accepted) : failed++),
-        () => failed++,
-      );
-    }, 20);
+    await warmUp(edge.url, items, users, seed);
+    ingest = await startIngestLoad({ url: edge.url, eventsPerSecond: ingestRate, items, users, seed: seed + 1 });
     const userRng = new SeededRandom(seed + 2);
-    const scrape = async () => histogramBuckets(await (await fetch(`${edge.url}/metrics`)).text(),
-      'edgerec_http_request_duration_seconds', { route: '/v1/recommendations', status: '200' });
-    const before = await scrape();
-    const recs = await autocannon({
+    const path = () => `/v1/recommendations?user=u${userRng.nextInt(users)}&k=10`;
+    /** `run` between two scrapes of the edge, under a client-stats monitor */
+    const phase = async <T>(before: EdgeSnapshot, run: () => Promise<T>) => {
+      const [result, client] = await withClientStats(run);
+      const after = await scrapeEdge(edge.url);
+      return { result, client, after, edge: edgeStatsBetween(before, after) };
+    };
+    // Steady state, not the first seconds of a fresh process: the autocannon phase used to run
+    // first, while the request path was still being compiled (edge CPU and event-loop delay
+    // were higher in it than in the later phases at the same rate).
+    const warmup = opts.warmupSeconds ?? 2;
+    if (warmup > 0) await openLoopLoad({ url: edge.url, rate, seconds: warmup, seed: seed + 5, path });
+    const start = await scrapeEdge(edge.url);
+    const recs = await phase(start, () => autocannon({
       url: edge.url, connections: 16, duration: seconds, overallRate: rate,
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/recommendations?user=u${userRng.nextInt(users)}&k=10` }) }],
-    });
-    const afterRecs = await scrape();
-    const served = bucketsBetween(before, afterRecs);
-    const openLoop = await openLoopLoad({
-      url: edge.url, rate, seconds, seed: seed + 3, path: () => `/v1/recommendations?user=u${userRng.nextInt(users)}&k=10`,
-    });
-    const servedOpen = bucketsBetween(afterRecs, await scrape());
-    const health = await autocannon({ url: `${edge.url}/healthz`, connections: 16, duration: seconds, overallRate: rate });
-    clearInterval(ticker);
-    const ingestSeconds = (performance.now() - ingestStarted) / 1000;
+      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: path() }) }],
+    }));
+    const open = await phase(recs.after, () => openLoopLoad({ url: edge.url, rate, seconds, seed: seed + 3, path }));
+    const health = await phase(open.after, () =>
+      autocannon({ url: `${edge.url}/healthz`, connections: 16, duration: seconds, overallRate: rate }));
+    const posted: IngestPosterResult = await ingest.stop();
+    ingest = undefined;
     return {
-      http: httpStats(recs, rate),
-      http_server_side: serverSide(served),
-      http_open_loop: { ...openLoop, server_side: serverSide(servedOpen) },
-      http_baseline: { ...httpStats(health, rate), route: 'GET /healthz' },
-      ingest_during_http: { events_per_s: round3(accepted / ingestSeconds), failed },
+      http: httpStats(recs.result, rate, recs.client, recs.edge),
+      http_server_side: serverSideBetween(start, recs.after),
+      http_open_loop: {
+        ...open.result, server_side: serverSideBetween(recs.after, open.after), client: open.client, edge: open.edge,
+      },
+      http_baseline: { ...httpStats(health.result, rate, health.client, health.edge), route: 'GET /healthz' },
+      ingest_during_http: {
+        events_per_s: posted.events_per_s, failed: posted.failed, posts: posted.posts, process: 'child' as const, client: posted.client,
+      },
     };
   } finally {
+    await ingest?.stop().catch(() => undefined);
     edge.child.kill('SIGTERM');
     await edge.exited;
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Every user gets a learned state first, so requests take the personalized path. */
+async function warmUp(url: string, items: number, users: number, seed: number): Promise<void> {
+  const rng = new SeededRandom(seed + 4);
+  let next = 0;
+  for (let b = 0; b < 10; b++) {
+    const events = Array.from({ length: 200 }, () => ({
+      eventId: `warm-${next++}`, user: `u${rng.nextInt(users)}`, item: `i${rng.nextInt(items)}`, type: 'click',
+    }));
+    const res = await fetch(`${url}/v1/events`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }),
+    });
+    if (res.status !== 202) throw new Error(`warm-up ingest answered ${res.status}: ${await res.text()}`);
+  }
+  await (await fetch(`${url}/v1/learner?waitFor=2000&timeoutMs=30000`)).arrayBuffer();
 }
