@@ -304,6 +304,9 @@ export class OnlineLearner {
     // could be. Whatever is stored after it and was not handed over is read from the log.
     this.appliedSeq = Math.max(this.appliedSeq, this.queue.upTo);
     this.queue.clear();
+    // Nothing stored past the run (the usual case): skip the log query, which costs ~0.1 ms
+    // per tick under load against a few µs for the sequence lookup.
+    if (this.edb.events.maxSeq() <= this.appliedSeq) return false;
     return this.learnFromLog(start);
   }
 

@@ -130,6 +130,19 @@ describe('sliced learner checkpoints', () => {
     await ingest(reference, events(0, 25));
     expect(snapshot(n)).toEqual(snapshot(reference));
   });
+
+  it('does not query the log after a handed-over run when nothing was stored past it', async () => {
+    const n = node('i.db');
+    n.learner.start();
+    await ingestHandedOver(n, events(0, 5)); // the first run: the log before it is read once
+    const reads = vi.spyOn(n.edb.events, 'pendingAfter');
+    await ingestHandedOver(n, events(5, 20));
+    expect(reads).not.toHaveBeenCalled();
+    expect(n.learner.stats()).toMatchObject({ appliedCount: 20 });
+    await ingest(n, events(20, 23)); // stored another way: found in the log
+    expect(reads).toHaveBeenCalled();
+    expect(n.learner.stats()).toMatchObject({ appliedCount: 23 });
+  });
 });
 
 describe('SlicedCheckpoint.writeSlice', () => {
