@@ -30,6 +30,18 @@ describe('memory trend', () => {
     expect(short(6).flat).toBe(false);
   });
 
+  it('judges a GC sawtooth flat (peaks not rising) but a leak under a sawtooth not', () => {
+    // 4 min sampled every 5 s, like the soak: the heap grows to a plateau, is released at 105 s, grows back
+    const sawtooth = (t: number) => (t < 105 ? 170 + Math.min(t, 100) * 0.35 : 150 + Math.min(t - 105, 50) * 0.6);
+    const saw = memoryVerdicts(series(sawtooth, 49, 5)).edge;
+    expect(saw.second_half_slope_mb_per_min).toBeGreaterThan(saw.flat_below_mb_per_min); // the slope alone would call it a leak
+    expect(saw.last_third_peak_over_earlier).toBeLessThanOrEqual(1.02);
+    expect(saw.flat).toBe(true);
+    const leak = memoryVerdicts(series((t) => sawtooth(t) + (t / 60) * 12, 49, 5)).edge; // + 12 MB/min underneath
+    expect(leak.last_third_peak_over_earlier).toBeGreaterThan(1.02);
+    expect(leak.flat).toBe(false);
+  });
+
   it('skips missing samples of a process that is gone and does not judge a single point flat', () => {
     const v = memoryVerdicts([{ t_s: 0, rss_mb: { a: 50, b: null } }, { t_s: 10, rss_mb: { a: null, b: 60 } }]);
     expect(v.a.flat).toBe(false);

@@ -18,6 +18,12 @@ export interface MemoryVerdict {
    * mean RSS per minute of window) — a short run cannot tell a slower leak from GC noise
    */
   flat_below_mb_per_min: number;
+  /**
+   * highest RSS of the last third over the lower of the first and middle thirds' highest: a
+   * leak raises later peaks above earlier ones, a GC sawtooth (peaks and releases a minute or
+   * more apart) does not
+   */
+  last_third_peak_over_earlier: number;
   flat: boolean;
 }
 
@@ -26,7 +32,11 @@ export interface MemoryVerdict {
  * page cache filling), so the verdict reads the trend of the second half only. A process
  * is flat when that least-squares slope stays below `flat_below_mb_per_min`: 1 MB/min, or
  * what 2% of its mean RSS spread over the window amounts to when that is more (the noise
- * floor of a short run). With fewer than two samples in the second half it is not judged flat.
+ * floor of a short run) — or when the last third's peak stays within 2% of both earlier
+ * thirds' peaks: a V8 heap that grows to a plateau, releases and grows back (a sawtooth with a
+ * period of minutes, seen on the edges in a 4-minute soak) fits a steep slope over a short
+ * second half without any growth in its peaks. With fewer than two samples in the second
+ * half it is not judged flat.
  *
  * @example
  * memoryVerdicts([{ t_s: 0, rss_mb: { edge: 80 } }, { t_s: 60, rss_mb: { edge: 81 } }, { t_s: 120, rss_mb: { edge: 81 } }]).edge.flat; // true
@@ -43,6 +53,9 @@ export function memoryVerdicts(samples: readonly { t_s: number; rss_mb: Record<s
     const windowMin = second.length >= 2 ? (second[second.length - 1].t - second[0].t) / 60 : 0;
     const meanMb = second.reduce((s, p) => s + p.mb, 0) / Math.max(1, second.length);
     const threshold = windowMin > 0 ? Math.max(FLAT_SLOPE_MB_PER_MIN, (NOISE_SHARE * meanMb) / windowMin) : FLAT_SLOPE_MB_PER_MIN;
+    const end = series[series.length - 1].t;
+    const peak = (from: number, to: number) => Math.max(...series.filter((p) => p.t >= from && p.t <= to).map((p) => p.mb));
+    const peakRatio = peak((2 * end) / 3, end) / Math.min(peak(0, end / 3), peak(end / 3, (2 * end) / 3));
     out[name] = {
       first_mb: series[0].mb,
       last_mb: series[series.length - 1].mb,
@@ -50,7 +63,8 @@ export function memoryVerdicts(samples: readonly { t_s: number; rss_mb: Record<s
       second_half_slope_mb_per_min: sig4(slope),
       second_half_last_over_first: second.length ? sig4(second[second.length - 1].mb / second[0].mb) : NaN,
       flat_below_mb_per_min: sig4(threshold),
-      flat: second.length >= 2 && slope < threshold,
+      last_third_peak_over_earlier: sig4(peakRatio),
+      flat: second.length >= 2 && (slope < threshold || peakRatio <= 1 + NOISE_SHARE),
     };
   }
   return out;
