@@ -255,11 +255,23 @@ export class RecommenderModel implements LearnTarget {
     const sink = simdScorerOf(this.weights);
     const input: StepInput = { user: ex.user, history, pos: ex.item, w: ex.weight ?? 1, negs: this.negs, nn: this.sampleNegatives(ex, rng) };
     const kernel = sink?.learner;
-    const loss = sink && kernel && kernel.adapter === this.weights.adapter && history.length <= LEARN_MAX_HISTORY
+    const loss = sink && kernel && kernel.adapter === this.weights.adapter && this.kernelCanTake(ex.item, history)
       ? this.kernelStep.run(input, kernel, sink)
       : this.jsStep.run(input, sink);
     this.tracker.samples++;
     return loss;
+  }
+
+  /**
+   * Whether the kernel may run this example: it addresses rows by raw offsets in the shared
+   * memory, so an index past the table (a caller's bug the JS loop turns into NaN) must never
+   * reach it — it would write into the bias or the int8 mirror.
+   */
+  private kernelCanTake(pos: number, history: ArrayLike<number>): boolean {
+    const n = this.weights.numItems;
+    if (!(pos >= 0 && pos < n) || history.length > LEARN_MAX_HISTORY) return false;
+    for (let h = 0; h < history.length; h++) if (!(history[h] >= 0 && history[h] < n)) return false;
+    return true;
   }
 
   /** Draws up to `negatives` items other than the positive (and, retrying, unseen ones) into `negs`; returns how many. */

@@ -117,6 +117,21 @@ describe('learn kernel (learnOne on wasm-backed weights)', () => {
     expect(Array.from(b.vec)).toEqual(Array.from(a.vec)); // JS loop on both sides: bit-identical
   });
 
+  it('never lets an index past the table reach the kernel (it would write outside the table)', () => {
+    const cfg = defaultModelConfig({ dim: 8, adapterRank: 2, historyLen: 3 });
+    const { simd } = twins(30, cfg, 6);
+    const scorer = simdScorerOf(simd.weights)!;
+    const forward = vi.spyOn(scorer.learner, 'forward');
+    const user = simd.newUser(mulberry32(2));
+    user.recent = [1, 30]; // 30 is one past the last row
+    simd.learnOne({ user, item: 5 }, mulberry32(8));
+    simd.learnOne({ user: simd.newUser(mulberry32(3)), item: 31 }, mulberry32(9));
+    expect(forward).not.toHaveBeenCalled(); // both went to the JS loop
+    user.recent = [1, 2];
+    simd.learnOne({ user, item: 5 }, mulberry32(8));
+    expect(forward).toHaveBeenCalledTimes(1); // in range: the kernel
+  });
+
   it('marks every row it writes stale for the int8 mirror', () => {
     const cfg = defaultModelConfig({ dim: 8, adapterRank: 2, historyLen: 3 });
     const { simd } = twins(60, cfg, 4);
