@@ -98,7 +98,7 @@ export class EventIngestor {
     });
     const admit = (e: NewEvent) =>
       limiter.take(e.user) ? null : { code: 'rate_limited', message: `user "${e.user}" is over ${limiter.limit.perSecond} events/s` };
-    const result = edb.transaction(() => {
+    const result = this.inTransaction(() => {
       const r = edb.events.insertBatch(known, now, admit);
       r.outcomes.forEach((o, j) => (outcomes[knownAt[j]] = o));
       const response = this.response(req.events, outcomes as InsertOutcome[]);
@@ -114,6 +114,20 @@ export class EventIngestor {
     });
     this.afterCommit(known, outcomes as InsertOutcome[], knownAt, now);
     return result;
+  }
+
+  /** Runs `fn` in one transaction and tells the event store's seen-items cache whether it committed. */
+  private inTransaction<T>(fn: () => T): T {
+    const { edb } = this.deps;
+    let out: T;
+    try {
+      out = edb.transaction(fn);
+    } catch (e) {
+      edb.events.confirmSeen(false);
+      throw e;
+    }
+    edb.events.confirmSeen(true);
+    return out;
   }
 
   private response(events: readonly EventIn[], outcomes: InsertOutcome[]): IngestOutcome {

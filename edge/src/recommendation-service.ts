@@ -43,7 +43,7 @@ export class RecommendationService {
     const { edb, holder, learner, popularity } = this.deps;
     const { model, catalog } = holder;
     // Everything the user has an event for — learned or still queued — is excluded.
-    const seen = new Set(edb.events.itemsOfUser(q.user));
+    const seen = edb.events.seenItems(q.user); // in memory, kept current by ingest (no log query per request)
     const state = learner.userState(q.user);
     const k = Math.min(q.k, Math.max(0, model.numItems - seen.size));
     let picks: { item: number; score: number }[];
@@ -73,7 +73,7 @@ export class RecommendationService {
   }
 
   private explore(
-    picks: { item: number; score: number }[], epsilon: number, seen: Set<number>, explored: Set<number>,
+    picks: { item: number; score: number }[], epsilon: number, seen: ReadonlySet<number>, explored: Set<number>,
     score: (item: number) => number,
   ): void {
     const { rng, popularity } = this.deps;

@@ -1,4 +1,5 @@
 import type { Db } from './open-database.js';
+import { SeenItemsCache } from './seen-items-cache.js';
 
 /** An event as the ingest path hands it to the store (item already mapped to its dense index). */
 export interface NewEvent {
@@ -71,14 +72,19 @@ export class EventStore {
   private readonly countStmt;
   private readonly popularityStmt;
   private readonly insertTx;
+  private readonly db: Db;
+  /** per-user seen items for serving (see seenItems) */
+  private readonly seen: SeenItemsCache;
 
-  constructor(db: Db) {
+  constructor(db: Db, seenCacheUsers = 10_000) {
+    this.db = db;
     this.insert = db.prepare(`INSERT INTO events (event_id, user, item, item_idx, type, weight, ts, committed_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     this.exists = db.prepare('SELECT 1 FROM events WHERE event_id = ?').pluck();
     this.existing = db.prepare('SELECT event_id FROM events WHERE event_id IN (SELECT value FROM json_each(?))').pluck();
     this.byUser = db.prepare('SELECT * FROM (SELECT * FROM events WHERE user = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq');
     this.itemsByUser = db.prepare('SELECT DISTINCT item_idx FROM events WHERE user = ?').pluck();
+    this.seen = new SeenItemsCache(seenCacheUsers, (user) => this.itemsOfUser(user));
     this.removeByUser = db.prepare('DELETE FROM events WHERE user = ? RETURNING item_idx, weight');
     this.pending = db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
     this.maxSeqStmt = db.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)").pluck();
@@ -117,7 +123,33 @@ export class EventStore {
    * Already-stored eventIds are duplicates (not re-stored); `admit` may refuse the rest.
    */
   insertBatch(events: readonly NewEvent[], committedAt: number, admit?: AdmitFn): InsertResult {
-    return this.insertTx(events, committedAt, admit);
+    const r = this.insertTx(events, committedAt, admit);
+    if (r.accepted > 0) {
+      const stored = events.filter((_, i) => r.outcomes[i].status === 'accepted');
+      // Inside a caller's transaction the rows are only stored once it commits: see confirmSeen.
+      if (this.db.inTransaction) this.seen.addPending(stored);
+      else this.seen.added(stored);
+    }
+    return r;
+  }
+
+  /**
+   * The caller's transaction around `insertBatch` committed (true) or rolled back (false):
+   * the seen-items cache takes the batch's items, or forgets them. A caller that never says
+   * leaves them unknown, and the users concerned are reloaded from the log on their next read.
+   */
+  confirmSeen(committed: boolean): void {
+    if (committed) this.seen.confirm();
+    else this.seen.discard();
+  }
+
+  /**
+   * The items the user has events for (what a recommendation excludes), from an in-memory
+   * per-user cache (10,000 users by default) kept current by this store's writes; the same
+   * as `new Set(itemsOfUser(user))`. Read-only: the set is shared with later calls.
+   */
+  seenItems(user: string): ReadonlySet<number> {
+    return this.seen.get(user, this.db.inTransaction);
   }
 
   has(eventId: string): boolean {
@@ -136,6 +168,7 @@ export class EventStore {
 
   /** Deletes the user's events; returns what was removed (for popularity bookkeeping). */
   deleteByUser(user: string): { itemIdx: number; weight: number }[] {
+    this.seen.delete(user);
     return (this.removeByUser.all(user) as { item_idx: number; weight: number }[]).map((r) => ({
       itemIdx: r.item_idx,
       weight: r.weight,
